@@ -1,0 +1,72 @@
+#pragma once
+/// The result model shared by the engine and the writers: nmap's port states and reasons.
+#include <cstdint>
+#include <ctime>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace synscan::output {
+
+enum class Protocol : std::uint8_t { kTcp, kUdp };
+enum class PortState : std::uint8_t { kOpen, kClosed, kFiltered, kOpenFiltered };
+
+/// nmap's reason strings (reason.cc semantics); see REFERENCE table.
+enum class Reason : std::uint8_t {
+  kSynAck,           ///< "syn-ack"
+  kReset,            ///< "reset"
+  kUdpResponse,      ///< "udp-response"
+  kPortUnreach,      ///< "port-unreach"       ICMP 3/3
+  kNetUnreach,       ///< "net-unreach"        ICMP 3/0
+  kHostUnreach,      ///< "host-unreach"       ICMP 3/1
+  kProtoUnreach,     ///< "proto-unreach"      ICMP 3/2
+  kNetProhibited,    ///< "net-prohibited"     ICMP 3/9
+  kHostProhibited,   ///< "host-prohibited"    ICMP 3/10
+  kAdminProhibited,  ///< "admin-prohibited"   ICMP 3/13
+  kTimeExceeded,     ///< "time-exceeded"      ICMP 11/x
+  kNoResponse,       ///< "no-response"
+};
+inline constexpr std::size_t kReasonCount = 12;
+
+[[nodiscard]] const char* to_string(Protocol protocol) noexcept;   ///< "tcp" / "udp"
+[[nodiscard]] const char* to_string(PortState state) noexcept;     ///< "open", "open|filtered", ...
+[[nodiscard]] const char* to_string(Reason reason) noexcept;       ///< nmap reason text
+
+struct PortResult {
+  std::uint16_t port = 0;
+  Protocol protocol = Protocol::kTcp;
+  PortState state = PortState::kFiltered;
+  Reason reason = Reason::kNoResponse;
+  std::uint8_t reason_ttl = 0;
+};
+
+/// One host's final results, ports sorted TCP ascending then UDP ascending.
+struct HostResult {
+  std::uint32_t address = 0;             ///< host byte order
+  std::span<const PortResult> ports;
+  std::time_t start_time = 0;            ///< first probe to this host (integer seconds)
+  std::time_t end_time = 0;              ///< when the host's last port became final
+};
+/// A host is up (and gets a record) when any port had a reply, i.e. reason != no-response.
+[[nodiscard]] bool host_is_up(std::span<const PortResult> ports) noexcept;
+/// The (reason, ttl) nmap would print in <status>: the first replying port's.
+[[nodiscard]] PortResult host_status_reason(std::span<const PortResult> ports) noexcept;
+
+struct ScanInfo {
+  std::string scanner_version;           ///< "0.1.0"
+  std::string command_line;              ///< argv joined, as typed
+  std::time_t start_time = 0;
+  std::vector<std::uint16_t> tcp_ports;  ///< sorted; empty when no TCP scan
+  std::vector<std::uint16_t> udp_ports;  ///< sorted; empty when no UDP scan
+  bool only_open = false;                ///< --open: list hosts/ports that are open (or open|filtered)
+};
+
+struct ScanSummary {
+  std::time_t end_time = 0;
+  double elapsed_seconds = 0;
+  std::uint64_t hosts_total = 0;         ///< addresses scanned
+  std::uint64_t hosts_up = 0;
+  bool interrupted = false;              ///< stopped early (signal); files still well-formed
+};
+
+}  // namespace synscan::output

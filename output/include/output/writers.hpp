@@ -1,0 +1,73 @@
+#pragma once
+/// Streaming writers: nmap XML (-oX), nmap greppable (-oG), JSON lines (-oJ).
+///
+/// Contract: every writer writes and flushes each record as it receives it, so a reader (tail -f,
+/// a pipeline, a crash) always sees whole records; `finish()` closes the document well-formed and
+/// may be called at any point after `begin()` (also on interruption). Write failures (EPIPE,
+/// ENOSPC) throw OutputError once; the engine stops the scan cleanly.
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "output/result.hpp"
+
+namespace synscan::output {
+
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An output sink: a file opened for writing, or stdout for "-". Owns the FILE*.
+class OutputFile {
+ public:
+  /// "-" = stdout (line buffered). Throws OutputError with the path when it cannot be opened.
+  explicit OutputFile(const std::string& path);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  /// Writes all of `text`; throws OutputError (with strerror) on failure.
+  void write(std::string_view text);
+  /// fflush; throws OutputError on failure.
+  void flush();
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+  std::FILE* file_;
+  bool owned_;
+};
+
+class ResultWriter {
+ public:
+  virtual ~ResultWriter() = default;
+  virtual void begin(const ScanInfo& info) = 0;
+  /// A single (host, port) result, as soon as it is final. Only JSON lines uses it.
+  virtual void port_result(std::uint32_t address, const PortResult& result, std::time_t when) = 0;
+  /// A whole host, once all its ports are final. Hosts that are not up are never passed.
+  virtual void host(const HostResult& host) = 0;
+  virtual void finish(const ScanSummary& summary) = 0;
+};
+
+enum class Format : std::uint8_t { kXml, kGreppable, kJsonLines };
+
+/// The one registry of formats: -oX / -oG / -oJ and the -oA extensions.
+struct FormatInfo {
+  Format format;
+  const char* option;      ///< "oX"
+  const char* extension;   ///< ".xml"
+};
+inline constexpr FormatInfo kFormats[] = {
+    {Format::kXml, "oX", ".xml"},
+    {Format::kGreppable, "oG", ".gnmap"},
+    {Format::kJsonLines, "oJ", ".jsonl"},
+};
+
+std::unique_ptr<ResultWriter> make_writer(Format format, std::unique_ptr<OutputFile> file);
+
+/// Service name for a port: the built-in licence-clean table first, then /etc/services
+/// (getservbyport_r, loaded once). Empty string when unknown.
+[[nodiscard]] std::string service_name(Protocol protocol, std::uint16_t port);
+
+}  // namespace synscan::output

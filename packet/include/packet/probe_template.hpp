@@ -1,0 +1,81 @@
+#pragma once
+/// Probe frames built once with libnet and patched per packet.
+///
+/// Contract (masscan's "we can't do a system-call per packet" applies to allocation too): the
+/// constructor runs libnet once to build a complete Ethernet + IPv4 + L4 frame with valid
+/// checksums; `write()` copies that frame into caller memory and patches only the per-packet fields,
+/// updating the IPv4 and L4 checksums incrementally (RFC 1624). `write()` never allocates, locks
+/// or calls libnet.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+namespace synscan::packet {
+
+/// Setup failure while building a template (libnet refused a header). Never thrown per packet.
+class TemplateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using MacAddress = std::array<std::uint8_t, 6>;
+
+/// Byte offsets inside every template frame (Ethernet II, IPv4 without options).
+inline constexpr std::size_t kEthernetHeaderSize = 14;
+inline constexpr std::size_t kDestinationMacOffset = 0;
+inline constexpr std::size_t kIpv4Offset = kEthernetHeaderSize;
+inline constexpr std::size_t kIpv4HeaderSize = 20;
+inline constexpr std::size_t kL4Offset = kIpv4Offset + kIpv4HeaderSize;
+
+/// Addresses are host byte order everywhere in synscan's interfaces; frames are network order.
+struct FrameAddressing {
+  MacAddress source_mac{};
+  MacAddress destination_mac{};  ///< next hop (gateway, or the target itself when on-link)
+  std::uint32_t source_ip = 0;
+  std::uint8_t ttl = 64;
+  std::uint16_t ip_id = 0;       ///< constant per template; nmap-like scanners vary it, we need not
+};
+
+struct TcpSynOptions {
+  std::uint16_t window = 1024;
+  std::uint16_t mss = 1460;      ///< sent as the only TCP option (4 bytes), like nmap's SYN
+};
+
+/// Ethernet + IPv4 + TCP SYN (+ MSS option). Frame size: 14 + 20 + 24 = 58 bytes.
+class TcpSynTemplate {
+ public:
+  TcpSynTemplate(const FrameAddressing& addressing, const TcpSynOptions& options);
+
+  /// The template frame as built by libnet (destination 0.0.0.0, ports 0, sequence 0).
+  [[nodiscard]] std::span<const std::byte> frame() const noexcept { return frame_; }
+  [[nodiscard]] std::size_t size() const noexcept { return frame_.size(); }
+
+  /// Writes a complete, checksummed frame into `out` (must hold size() bytes).
+  void write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
+             std::uint16_t destination_port, std::uint32_t sequence) const noexcept;
+
+ private:
+  std::vector<std::byte> frame_;
+};
+
+/// Ethernet + IPv4 + UDP + payload. Frame size: 14 + 20 + 8 + payload.
+class UdpTemplate {
+ public:
+  UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload);
+
+  [[nodiscard]] std::span<const std::byte> frame() const noexcept { return frame_; }
+  [[nodiscard]] std::size_t size() const noexcept { return frame_.size(); }
+  [[nodiscard]] std::size_t payload_offset() const noexcept { return kL4Offset + 8; }
+
+  /// Writes a complete, checksummed frame into `out` (must hold size() bytes).
+  void write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
+             std::uint16_t destination_port) const noexcept;
+
+ private:
+  std::vector<std::byte> frame_;
+};
+
+}  // namespace synscan::packet

@@ -1,0 +1,69 @@
+#pragma once
+/// Bounds-checked parsing of frames captured off the wire.
+///
+/// Contract: any byte sequence is safe input. Truncated frames, wrong IP version, an IHL smaller
+/// than 5 or larger than the data, a total length that lies, are returned as a ParseStatus (a
+/// counted reject), never read out of bounds.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace synscan::packet {
+
+enum class ParseStatus : std::uint8_t {
+  kOk,
+  kTruncated,            ///< shorter than the headers it claims
+  kNotIpv4,              ///< ethertype not IPv4 (after at most two VLAN tags) or version != 4
+  kBadHeaderLength,      ///< IHL < 5 or beyond the captured data / total length
+  kBadTotalLength,       ///< IPv4 total length < IHL*4 or beyond the captured data
+  kFragment,             ///< non-first fragment (offset != 0): no L4 header to read
+  kUnsupportedProtocol,  ///< not TCP, UDP or ICMP
+  kUnsupportedIcmp,      ///< ICMP that is neither dest-unreachable (3) nor time-exceeded (11)
+  kBadQuote,             ///< ICMP error whose quoted IPv4 header + 8 bytes is malformed/truncated
+};
+inline constexpr std::size_t kParseStatusCount = 9;
+
+/// TCP flag bits as on the wire.
+namespace tcp_flags {
+inline constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
+}
+
+/// The quoted original datagram inside an ICMP error (IPv4 header + first 8 bytes of L4).
+struct IcmpQuote {
+  std::uint32_t source_ip = 0;
+  std::uint32_t destination_ip = 0;
+  std::uint8_t protocol = 0;
+  std::uint16_t source_port = 0;       ///< TCP/UDP only
+  std::uint16_t destination_port = 0;  ///< TCP/UDP only
+  std::uint32_t tcp_sequence = 0;      ///< TCP only: within the 8 quoted bytes
+};
+
+/// A parsed reply. Host byte order throughout. Fields not meaningful for `protocol` are zero.
+struct Reply {
+  std::uint32_t source_ip = 0;
+  std::uint32_t destination_ip = 0;
+  std::uint8_t ttl = 0;
+  std::uint8_t protocol = 0;  ///< 6 TCP, 17 UDP, 1 ICMP
+
+  std::uint16_t source_port = 0;
+  std::uint16_t destination_port = 0;
+  std::uint32_t tcp_sequence = 0;
+  std::uint32_t tcp_acknowledgment = 0;
+  std::uint8_t tcp_flags = 0;
+  std::span<const std::byte> udp_payload;  ///< view into the parsed buffer
+
+  std::uint8_t icmp_type = 0;
+  std::uint8_t icmp_code = 0;
+  IcmpQuote quote;  ///< valid when protocol == 1
+};
+
+inline constexpr std::uint8_t kProtocolIcmp = 1, kProtocolTcp = 6, kProtocolUdp = 17;
+
+/// Parses an Ethernet II frame (optionally 802.1Q/802.1ad tagged) carrying IPv4.
+[[nodiscard]] ParseStatus parse_ethernet_frame(std::span<const std::byte> frame, Reply& out) noexcept;
+/// Parses a bare IPv4 packet (DLT_RAW, or after the link header).
+[[nodiscard]] ParseStatus parse_ipv4_packet(std::span<const std::byte> packet, Reply& out) noexcept;
+
+[[nodiscard]] const char* to_string(ParseStatus status) noexcept;
+
+}  // namespace synscan::packet

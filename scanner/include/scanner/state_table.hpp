@@ -1,0 +1,76 @@
+#pragma once
+/// The lock-free state table: one 32-bit atomic entry per probe of the groups in flight.
+///
+/// Memory is bounded by the window in flight: `slot_count` slots of `entries_per_slot` entries,
+/// each slot holding one scan group at a time. Entries are written by the transmit thread (sent
+/// count), the capture thread (final result, first answer wins by CAS) and the output thread
+/// (reported bit). A per-slot generation tag inside every entry makes a late reply for a group that
+/// has left its slot fail its CAS instead of corrupting the slot's new group.
+///
+/// Entry layout (uint32_t):
+///   bits  0..3   send count (0 = unsent), saturates at 15
+///   bits  4..8   result code (0 = pending; 1..31 = final, meaning defined by the engine)
+///   bit   9      reported: the per-port record was emitted
+///   bits 10..15  generation (group number mod 64)
+///   bits 16..23  TTL of the reply that finalized the entry
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace synscan::scanner {
+
+struct EntryView {
+  std::uint32_t raw;
+  [[nodiscard]] std::uint8_t send_count() const noexcept { return raw & 0xF; }
+  [[nodiscard]] std::uint8_t result() const noexcept { return (raw >> 4) & 0x1F; }
+  [[nodiscard]] bool final() const noexcept { return result() != 0; }
+  [[nodiscard]] bool reported() const noexcept { return (raw >> 9) & 1; }
+  [[nodiscard]] std::uint8_t generation() const noexcept { return (raw >> 10) & 0x3F; }
+  [[nodiscard]] std::uint8_t ttl() const noexcept { return (raw >> 16) & 0xFF; }
+};
+
+enum class MarkSent : std::uint8_t { kMarked, kAlreadyFinal, kStale };
+enum class Finalize : std::uint8_t { kFirst, kDuplicate, kStale };
+
+class StateTable {
+ public:
+  StateTable(std::size_t slot_count, std::size_t entries_per_slot);
+
+  [[nodiscard]] std::size_t slot_count() const noexcept { return slot_count_; }
+  [[nodiscard]] std::size_t entries_per_slot() const noexcept { return entries_per_slot_; }
+  [[nodiscard]] std::size_t memory_bytes() const noexcept;
+
+  /// Prepares a slot for `group`: every entry reset to pending with the group's generation, then
+  /// the slot's group published (release). Called by the single owner of the slot (transmitter).
+  void open_slot(std::size_t slot, std::uint64_t group) noexcept;
+  /// Unpublishes the slot (no group). Entries keep their values for the reader that closes it.
+  void close_slot(std::size_t slot) noexcept;
+  /// The group a slot holds, or kNoGroup.
+  [[nodiscard]] std::uint64_t slot_group(std::size_t slot) const noexcept;
+  static constexpr std::uint64_t kNoGroup = ~std::uint64_t{0};
+
+  /// Transmitter: count one more send unless the entry is final (then nothing is sent).
+  MarkSent mark_sent(std::size_t slot, std::uint64_t group, std::size_t entry) noexcept;
+  /// Capture or timeout: set the final result (code 1..31) if none yet. First answer wins.
+  Finalize finalize(std::size_t slot, std::uint64_t group, std::size_t entry,
+                    std::uint8_t result_code, std::uint8_t ttl) noexcept;
+  /// Output: set the reported bit; true if this call set it (so each record is emitted once).
+  bool mark_reported(std::size_t slot, std::size_t entry) noexcept;
+  [[nodiscard]] EntryView load(std::size_t slot, std::size_t entry) const noexcept;
+
+  [[nodiscard]] std::uint64_t duplicates() const noexcept {
+    return duplicates_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t stale() const noexcept { return stale_.load(std::memory_order_relaxed); }
+
+ private:
+  std::size_t slot_count_;
+  std::size_t entries_per_slot_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> entries_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> slot_groups_;
+  std::atomic<std::uint64_t> duplicates_{0};
+  std::atomic<std::uint64_t> stale_{0};
+};
+
+}  // namespace synscan::scanner
