@@ -1,0 +1,48 @@
+#pragma once
+/// The one configuration of a scan. Built once from the command line, immutable while the scan
+/// runs, passed down by const reference. Nothing global.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "output/writers.hpp"
+#include "packet/probe_template.hpp"
+#include "scanner/permutation.hpp"
+#include "scanner/ports.hpp"
+#include "scanner/targets.hpp"
+
+namespace synscan::scanner {
+
+struct OutputRequest {
+  output::Format format;
+  std::string path;  ///< "-" = stdout
+};
+
+struct ScanPlan {
+  TargetSet targets;
+  PortList ports;  ///< TCP ports probed with SYN, UDP ports with UDP probes
+
+  double rate = 10'000;          ///< packets per second; 0 = as fast as possible
+  unsigned retries = 1;          ///< extra sends of unanswered probes
+  double wait_seconds = 2.0;     ///< after a group's last send, wait this long for late replies
+  double rtt_timeout = 1.0;      ///< seconds before an unanswered probe is retried
+  std::uint64_t seed = 0;        ///< permutation seed
+  Shard shard;
+
+  std::string interface;                        ///< -e
+  std::optional<std::uint32_t> source_ip;       ///< -S
+  std::optional<std::uint16_t> source_port;     ///< -g: pin the source port
+  std::optional<packet::MacAddress> router_mac; ///< --router-mac
+  std::uint8_t ttl = 64;
+
+  std::vector<OutputRequest> outputs;
+  bool only_open = false;
+  int verbosity = 0;             ///< -v count; -d adds debug
+  bool debug = false;
+  bool progress = true;          ///< the once-a-second stderr line
+  std::string command_line;      ///< argv joined, for output headers
+};
+
+}  // namespace synscan::scanner

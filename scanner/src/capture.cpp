@@ -1,0 +1,69 @@
+#include "capture.hpp"
+
+#include <fmt/format.h>
+
+#include "scanner/errors.hpp"
+#include "scanner/targets.hpp"
+
+namespace synscan::scanner {
+namespace {
+
+struct ProgramDeleter {
+  void operator()(bpf_program* program) const noexcept {
+    pcap_freecode(program);
+    delete program;
+  }
+};
+
+}  // namespace
+
+PcapHandle::PcapHandle(const CaptureOptions& options) {
+  char error[PCAP_ERRBUF_SIZE] = {};
+  handle_.reset(pcap_create(options.interface.c_str(), error));
+  if (!handle_) throw RuntimeError(fmt::format("pcap_create({}): {}", options.interface, error));
+  pcap_t* handle = handle_.get();
+  const auto check = [&](int status, const char* step) {
+    if (status != 0) throw RuntimeError(fmt::format("{} on {}: {}", step, options.interface,
+                                                    pcap_statustostr(status)));
+  };
+  check(pcap_set_snaplen(handle, options.snaplen), "pcap_set_snaplen");
+  check(pcap_set_promisc(handle, 0), "pcap_set_promisc");
+  check(pcap_set_immediate_mode(handle, 1), "pcap_set_immediate_mode");
+  check(pcap_set_buffer_size(handle, options.buffer_bytes), "pcap_set_buffer_size");
+  check(pcap_set_timeout(handle, options.timeout_ms), "pcap_set_timeout");
+  const int activated = pcap_activate(handle);
+  if (activated < 0) {
+    const std::string why = activated == PCAP_ERROR_PERM_DENIED
+                                ? "synscan needs root or CAP_NET_RAW to capture replies"
+                                : std::string(pcap_geterr(handle));
+    throw RuntimeError(fmt::format("cannot capture on {}: {}", options.interface, why));
+  }
+  // Only what arrives: our own outgoing probes would otherwise be parsed and rejected.
+  (void)pcap_setdirection(handle, PCAP_D_IN);
+
+  std::unique_ptr<bpf_program, ProgramDeleter> program(new bpf_program{});
+  if (pcap_compile(handle, program.get(), options.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    delete program.release();  // a failed compile leaves nothing for pcap_freecode
+    throw RuntimeError(fmt::format("bad capture filter '{}': {}", options.filter, pcap_geterr(handle)));
+  }
+  if (pcap_setfilter(handle, program.get()) != 0) {
+    throw RuntimeError(fmt::format("cannot install the capture filter: {}", pcap_geterr(handle)));
+  }
+}
+
+CaptureDrops PcapHandle::drops() const noexcept {
+  pcap_stat stats{};
+  if (pcap_stats(handle_.get(), &stats) != 0) return {};
+  return {stats.ps_drop, stats.ps_ifdrop};
+}
+
+std::string reply_filter(std::uint32_t source_ip, std::uint16_t first_port,
+                         std::uint16_t last_port) {
+  // ICMP errors are matched on type only: their quote is validated in user space.
+  return fmt::format(
+      "ip dst host {0} and (((tcp or udp) and dst portrange {1}-{2}) or "
+      "(icmp and (icmp[0] == 3 or icmp[0] == 11)))",
+      format_ipv4(source_ip), first_port, last_port);
+}
+
+}  // namespace synscan::scanner

@@ -1,0 +1,340 @@
+#include "scanner/cli.hpp"
+
+#include <linux/if_packet.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+
+#include "engine.hpp"
+#include "fd.hpp"
+#include "next_hop.hpp"
+#include "scanner/errors.hpp"
+
+namespace synscan::scanner {
+namespace {
+
+namespace po = boost::program_options;
+
+// Default ports when -p is absent: the services the product brief names (README lists them).
+constexpr const char* kDefaultPorts =
+    "20-23,25,53,80,110,111,135,139,143,443,445,465,587,993,995,1433,1521,2375,2376,2379,2380,"
+    "3306,3389,5432,5900,6379,6443,8080,8443,10250,27017";
+
+constexpr const char* kUsage = "Usage: synscan [options] {targets...}";
+
+// nmap spells several options as one dash + two letters (-oX, -sS, -iL, -Pn), which
+// Program_options cannot express; they are rewritten to long options first.
+std::vector<std::string> normalise_arguments(const std::vector<std::string>& arguments, int& verbosity,
+                                             bool& debug) {
+  static const std::pair<const char*, const char*> kAliases[] = {
+      {"-oX", "--output-xml"}, {"-oG", "--output-grepable"}, {"-oJ", "--output-json"},
+      {"-oA", "--output-all"}, {"-iL", "--input-list"},      {"-sS", "--syn"},
+      {"-sU", "--udp"},        {"-Pn", "--no-ping"},         {"-sn", "--ping-only"},
+  };
+  std::vector<std::string> result;
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    bool rewritten = false;
+    for (const auto& [nmap_form, long_form] : kAliases) {
+      const std::size_t length = std::strlen(nmap_form);
+      if (argument.compare(0, length, nmap_form) == 0) {
+        if (argument.size() == length) {
+          result.emplace_back(long_form);
+        } else if (std::strlen(long_form) > 0) {  // -oXscan.xml
+          result.emplace_back(std::string(long_form) + "=" + argument.substr(length));
+        }
+        rewritten = true;
+        break;
+      }
+    }
+    if (rewritten) continue;
+    if (argument == "-p-") {
+      result.emplace_back("--ports=1-65535");
+    } else if (argument.size() >= 2 && argument[0] == '-' && argument[1] != '-' &&
+               argument.find_first_not_of('v', 1) == std::string::npos) {
+      verbosity += static_cast<int>(argument.size() - 1);  // -v, -vv, -vvv
+    } else if (argument.size() >= 2 && argument[0] == '-' && argument[1] != '-' &&
+               argument.find_first_not_of('d', 1) == std::string::npos) {
+      debug = true;
+      verbosity += static_cast<int>(argument.size() - 1);
+    } else if (argument == "--verbose") {
+      ++verbosity;
+    } else {
+      result.push_back(argument);
+    }
+  }
+  return result;
+}
+
+template <typename Number>
+Number parse_number(const std::string& text, const char* option, Number low, Number high) {
+  Number value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+    std::ostringstream message;
+    message << "invalid " << option << " '" << text << "': expected a number from " << +low << " to "
+            << +high;
+    throw UsageError(message.str());
+  }
+  return value;
+}
+
+double parse_seconds(const std::string& text, const char* option) {
+  // Accepts "2", "0.5", "500ms", "2s" (nmap's time syntax, minutes and hours too).
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw UsageError(std::string("invalid ") + option + " '" + text + "': expected seconds, e.g. 2 or 500ms");
+  }
+  const std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit == "ms") scale = 1e-3;
+  else if (unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  else if (!unit.empty() && unit != "s")
+    throw UsageError(std::string("invalid ") + option + " '" + text + "': unknown unit '" + unit + "'");
+  if (!(value >= 0) || value * scale > 86400) {
+    throw UsageError(std::string("invalid ") + option + " '" + text + "': out of range");
+  }
+  return value * scale;
+}
+
+std::string join_command_line(const std::vector<std::string>& arguments) {
+  std::string line = "synscan";
+  for (const std::string& argument : arguments) {
+    line += ' ';
+    if (argument.find_first_of(" \t\"'") == std::string::npos && !argument.empty()) {
+      line += argument;
+    } else {
+      line += '\'' + argument + '\'';
+    }
+  }
+  return line;
+}
+
+std::uint64_t random_seed() {
+  std::uint64_t seed = 0;
+  if (::getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = static_cast<std::uint64_t>(::time(nullptr));
+  return seed;
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_arguments,
+                                     HostResolver resolver) {
+  ScanPlan plan;
+  plan.command_line = join_command_line(raw_arguments);
+  const std::vector<std::string> arguments = normalise_arguments(raw_arguments, plan.verbosity, plan.debug);
+
+  std::vector<std::string> targets, input_lists, excludes, exclude_files;
+  std::string ports, rate = "10000", retries, wait = "2", rtt_timeout = "1", seed, shard, source_ip,
+                     source_port, router_mac, ttl = "64";
+  std::string output_xml, output_grepable, output_json, output_all;
+  bool udp = false, syn = false;
+
+  po::options_description scan("Scan");
+  scan.add_options()
+      ("help,h", "print this help and exit")
+      ("version,V", "print the version and exit")
+      ("ports,p", po::value(&ports), "ports: 22,80,8000-8100, -p- for all, T:/U: prefixes")
+      ("syn", po::bool_switch(&syn), "-sS: TCP SYN scan (the default)")
+      ("udp", po::bool_switch(&udp), "-sU: UDP scan (with -sS too: both in one run)")
+      ("rate", po::value(&rate), "packets per second (default 10000; 0 or 'max' = as fast as possible)")
+      ("retries", po::value(&retries), "extra tries for unanswered probes (default 1)")
+      ("max-retries", po::value(&retries), "alias of --retries")
+      ("wait", po::value(&wait), "seconds to wait for late replies after the last try (default 2)")
+      ("rtt-timeout", po::value(&rtt_timeout), "seconds before an unanswered probe is tried again (default 1)")
+      ("seed", po::value(&seed), "permutation seed (shards of one scan must share it)")
+      ("shard", po::value(&shard), "i/n: scan the i-th of n disjoint slices")
+      ("ttl", po::value(&ttl), "IP TTL of probes (default 64)");
+  po::options_description targeting("Targets");
+  targeting.add_options()
+      ("input-list", po::value(&input_lists)->composing(), "-iL FILE: read targets from FILE ('-' = stdin)")
+      ("exclude", po::value(&excludes)->composing(), "comma-separated addresses/CIDRs/ranges to skip")
+      ("excludefile", po::value(&exclude_files)->composing(), "read exclusions from FILE")
+      ("no-ping", "-Pn: accepted for nmap compatibility; synscan never pings")
+      ("ping-only", "-sn: not supported")
+      ("no-resolve,n", "accepted for nmap compatibility; synscan never resolves addresses to names");
+  po::options_description network("Network");
+  network.add_options()
+      ("interface,e", po::value(&plan.interface), "-e IFACE: send and capture on IFACE")
+      ("source-ip,S", po::value(&source_ip), "-S ADDR: source address of probes")
+      ("source-port,g", po::value(&source_port), "-g PORT: fixed source port")
+      ("router-mac", po::value(&router_mac), "next-hop MAC address (skips ARP)");
+  po::options_description outputs("Output");
+  outputs.add_options()
+      ("output-xml", po::value(&output_xml), "-oX FILE: nmap XML ('-' = stdout)")
+      ("output-grepable", po::value(&output_grepable), "-oG FILE: nmap greppable")
+      ("output-json", po::value(&output_json), "-oJ FILE: JSON lines, one per port result")
+      ("output-all", po::value(&output_all), "-oA BASE: BASE.xml, BASE.gnmap, BASE.jsonl")
+      ("open", po::bool_switch(&plan.only_open), "show only open (and open|filtered) ports")
+      ("no-progress", "no progress line on stderr")
+      ("verbose", "-v: more diagnostics (repeatable); -d: debugging");
+  po::options_description hidden;
+  hidden.add_options()("target", po::value(&targets)->composing());
+  po::options_description all;
+  all.add(scan).add(targeting).add(network).add(outputs).add(hidden);
+  po::positional_options_description positional;
+  positional.add("target", -1);
+
+  po::variables_map values;
+  try {
+    // nmap's "-p 22" and "-p22" both work (short options take adjacent values).
+    const auto style = po::command_line_style::default_style;
+    po::store(po::command_line_parser(arguments).options(all).positional(positional).style(style).run(),
+              values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    throw UsageError(error.what());
+  }
+
+  ParsedCommandLine parsed;
+  if (values.count("help")) {
+    std::ostringstream text;
+    text << kUsage << "\n\n"
+         << "Targets: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 198.18.0-3.1-254, names\n\n"
+         << scan << '\n' << targeting << '\n' << network << '\n' << outputs << '\n'
+         << "Exit codes: 0 success, 1 usage error, 2 runtime error, 130 interrupted\n";
+    parsed.informational = text.str();
+    return parsed;
+  }
+  if (values.count("version")) {
+    parsed.informational = std::string("synscan ") + SYNSCAN_VERSION + "\n";
+    return parsed;
+  }
+  if (values.count("ping-only")) throw UsageError("-sn (host discovery only) is not supported");
+  plan.progress = values.count("no-progress") == 0;
+
+  for (const std::string& file : input_lists) {
+    for (std::string& token : read_target_file(file)) targets.push_back(std::move(token));
+  }
+  if (targets.empty()) throw UsageError("no targets given (see synscan --help)");
+  std::vector<std::string> exclude_tokens;
+  for (const std::string& list : excludes) {
+    for (std::string& token : split_target_tokens(list)) exclude_tokens.push_back(std::move(token));
+  }
+  for (const std::string& file : exclude_files) {
+    for (std::string& token : read_target_file(file)) exclude_tokens.push_back(std::move(token));
+  }
+  plan.targets = build_target_set(targets, exclude_tokens, resolver);
+  if (plan.targets.empty()) throw UsageError("every target is excluded: nothing to scan");
+
+  const bool tcp = syn || !udp;
+  plan.ports = parse_port_spec(ports.empty() ? std::string(kDefaultPorts) : ports, tcp, udp);
+  if (plan.ports.size() == 0) throw UsageError("no ports to scan");
+
+  plan.rate = (rate == "max") ? 0.0 : parse_number<double>(rate, "--rate", 0.0, 1e9);
+  if (!retries.empty()) plan.retries = parse_number<unsigned>(retries, "--retries", 0u, 10u);
+  plan.wait_seconds = parse_seconds(wait, "--wait");
+  plan.rtt_timeout = parse_seconds(rtt_timeout, "--rtt-timeout");
+  if (plan.rtt_timeout < 0.001) throw UsageError("invalid --rtt-timeout '" + rtt_timeout + "': at least 1ms");
+  plan.ttl = parse_number<std::uint8_t>(ttl, "--ttl", 1, 255);
+  if (!shard.empty()) plan.shard = parse_shard(shard);
+  if (!seed.empty()) {
+    plan.seed = parse_number<std::uint64_t>(seed, "--seed", 0, ~std::uint64_t{0});
+  } else if (plan.shard.count > 1) {
+    throw UsageError("--shard needs --seed: every shard must walk the same order");
+  } else {
+    plan.seed = random_seed();
+  }
+  if (!source_ip.empty()) {
+    plan.source_ip = parse_ipv4(source_ip);
+    if (!plan.source_ip) throw UsageError("invalid -S address '" + source_ip + "'");
+  }
+  if (!source_port.empty()) plan.source_port = parse_number<std::uint16_t>(source_port, "-g", 1, 65535);
+  if (!router_mac.empty()) plan.router_mac = parse_mac(router_mac);
+
+  const auto add_output = [&](output::Format format, const std::string& path) {
+    if (!path.empty()) plan.outputs.push_back({format, path});
+  };
+  add_output(output::Format::kXml, output_xml);
+  add_output(output::Format::kGreppable, output_grepable);
+  add_output(output::Format::kJsonLines, output_json);
+  if (!output_all.empty()) {
+    for (const output::FormatInfo& format : output::kFormats) {
+      plan.outputs.push_back({format.format, output_all + format.extension});
+    }
+  }
+  parsed.plan = std::move(plan);
+  return parsed;
+}
+
+namespace {
+
+// The only process-wide state: what a signal handler may touch.
+std::atomic<int> g_interrupts{0};
+
+extern "C" void on_interrupt(int) {
+  if (g_interrupts.fetch_add(1) >= 2) _exit(130);  // third signal: the user really means it
+}
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE, reported as a clean error
+}
+
+// Raw sockets need root or CAP_NET_RAW: fail with one line before anything is opened or sent.
+void require_raw_socket_privilege() {
+  Fd probe(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+  if (!probe.valid() && (errno == EPERM || errno == EACCES)) {
+    throw RuntimeError("synscan needs root or CAP_NET_RAW to send raw packets; try sudo");
+  }
+}
+
+}  // namespace
+
+int run_synscan(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("synscan");
+  logger->set_pattern("synscan: %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::warn);
+  try {
+    ParsedCommandLine parsed =
+        parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    if (!parsed.plan) {
+      std::cout << parsed.informational;
+      return kExitSuccess;
+    }
+    const ScanPlan& plan = *parsed.plan;
+    spdlog::set_level(plan.debug ? spdlog::level::debug
+                                 : plan.verbosity > 0 ? spdlog::level::info : spdlog::level::warn);
+    require_raw_socket_privilege();
+
+    std::vector<std::unique_ptr<output::ResultWriter>> writers;
+    for (const OutputRequest& request : plan.outputs) {
+      writers.push_back(output::make_writer(request.format,
+                                            std::make_unique<output::OutputFile>(request.path)));
+    }
+    install_signal_handlers();
+    const ScanOutcome outcome = run_scan(plan, writers, g_interrupts);
+    if (outcome.interrupted) {
+      spdlog::warn("interrupted: outputs hold every result found so far and are complete files");
+      return 130;
+    }
+    return kExitSuccess;
+  } catch (const UsageError& error) {
+    std::cerr << "synscan: error: " << error.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& error) {
+    std::cerr << "synscan: error: " << error.what() << "\n";
+    return kExitRuntime;
+  }
+}
+
+}  // namespace synscan::scanner

@@ -1,0 +1,735 @@
+#include "engine.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "capture.hpp"
+#include "frame_sender.hpp"
+#include "next_hop.hpp"
+#include "packet/cookie.hpp"
+#include "packet/probe_template.hpp"
+#include "packet/reply.hpp"
+#include "rate/token_bucket.hpp"
+#include "scanner/errors.hpp"
+#include "scanner/scan_order.hpp"
+#include "scanner/state_table.hpp"
+
+namespace synscan::scanner {
+namespace {
+
+using output::PortResult;
+using output::PortState;
+using output::Protocol;
+using output::Reason;
+using rate::Nanoseconds;
+
+// State-table result codes are 1 + output::Reason (0 means "pending").
+constexpr std::uint8_t result_code(Reason reason) noexcept {
+  return static_cast<std::uint8_t>(1 + static_cast<std::uint8_t>(reason));
+}
+constexpr Reason reason_of(std::uint8_t code) noexcept { return static_cast<Reason>(code - 1); }
+
+// nmap -sS / -sU semantics (REFERENCE.md): the state follows from the protocol and the reason.
+constexpr PortState state_for(Protocol protocol, Reason reason) noexcept {
+  switch (reason) {
+    case Reason::kSynAck:
+    case Reason::kUdpResponse:
+      return PortState::kOpen;
+    case Reason::kReset:
+      return PortState::kClosed;
+    case Reason::kPortUnreach:
+      return protocol == Protocol::kUdp ? PortState::kClosed : PortState::kFiltered;
+    case Reason::kNoResponse:
+      return protocol == Protocol::kUdp ? PortState::kOpenFiltered : PortState::kFiltered;
+    default:
+      return PortState::kFiltered;
+  }
+}
+
+// ICMP destination-unreachable codes (RFC 792/1122/1812) to nmap's reasons. Codes nmap has no
+// word for map to the nearest one: unknown/isolated/TOS variants of host and net unreachable,
+// precedence violations to admin-prohibited.
+constexpr Reason icmp_reason(std::uint8_t type, std::uint8_t code) noexcept {
+  if (type == 11) return Reason::kTimeExceeded;
+  switch (code) {
+    case 0: case 6: case 11: return Reason::kNetUnreach;
+    case 1: case 5: case 7: case 8: case 12: return Reason::kHostUnreach;
+    case 2: return Reason::kProtoUnreach;
+    case 3: return Reason::kPortUnreach;
+    case 9: return Reason::kNetProhibited;
+    case 10: return Reason::kHostProhibited;
+    default: return Reason::kAdminProhibited;  // 4 (frag needed, DF), 13, 14, 15
+  }
+}
+
+// One writer's counters live on their own cache line: relaxed atomics, read by the progress line.
+struct alignas(64) TransmitCounters {
+  std::atomic<std::uint64_t> first_pass_probes{0};
+  std::atomic<std::uint64_t> retry_probes{0};
+  std::atomic<std::uint64_t> frames_sent{0};
+  std::atomic<std::uint64_t> send_retries{0};
+  std::atomic<std::uint64_t> send_errors{0};
+};
+
+struct alignas(64) CaptureCounters {
+  std::atomic<std::uint64_t> frames_seen{0};
+  std::atomic<std::uint64_t> parse_rejects{0};
+  std::atomic<std::uint64_t> not_ours{0};        // cookie/port validation failed
+  std::atomic<std::uint64_t> not_a_target{0};    // valid cookie but address/port not scanned
+  std::atomic<std::uint64_t> late{0};            // group already finished (stale)
+  std::atomic<std::uint64_t> duplicates{0};
+  std::atomic<std::uint64_t> results{0};
+  std::atomic<std::uint64_t> open_found{0};
+  std::atomic<std::uint64_t> kernel_drops{0};
+  std::atomic<std::uint64_t> interface_drops{0};
+};
+
+struct DoneGroup {
+  std::uint64_t group;
+  std::size_t slot;
+  bool interrupted;
+};
+
+// Per-slot bookkeeping beside the state table. `finals` lets the transmitter finish a group as
+// soon as every probe has an answer, without scanning the slot.
+struct alignas(64) SlotInfo {
+  std::atomic<bool> free{true};
+  std::atomic<std::uint64_t> finals{0};
+  std::time_t opened_at = 0;  // written by the transmitter before the slot is published
+};
+
+std::uint64_t entries_in_shard(const ScanOrder& order, std::uint64_t group) noexcept {
+  const std::uint64_t entries = order.entries_in_group(group);
+  const std::uint64_t offset = order.shard().index - 1, stride = order.shard().count;
+  return entries > offset ? (entries - offset + stride - 1) / stride : 0;
+}
+
+class Scan {
+ public:
+  Scan(const ScanPlan& plan, std::vector<std::unique_ptr<output::ResultWriter>>& writers,
+       const std::atomic<int>& interrupts)
+      : plan_(plan), writers_(writers), interrupts_(interrupts) {}
+
+  ScanOutcome run();
+
+ private:
+  // --- setup -------------------------------------------------------------------------------
+  void prepare();
+  // --- transmit thread ---------------------------------------------------------------------
+  void transmit(const std::stop_token& stop);
+  std::uint32_t build_probe(std::uint64_t group, std::uint64_t entry, std::byte* out) const noexcept;
+  // --- capture thread ----------------------------------------------------------------------
+  void capture(const std::stop_token& stop);
+  static void on_frame(u_char* user, const pcap_pkthdr* header, const u_char* bytes);
+  void handle_frame(std::span<const std::byte> frame) noexcept;
+  // --- output (calling) thread -------------------------------------------------------------
+  void write_group(const DoneGroup& done);
+  void stream_port_results();
+  void emit_port(std::uint32_t address, std::size_t probe, const EntryView& entry, std::time_t when);
+  void progress_line(bool final_line);
+  template <typename Call>
+  void for_each_writer(Call&& call);
+
+  const ScanPlan& plan_;
+  std::vector<std::unique_ptr<output::ResultWriter>>& writers_;
+  const std::atomic<int>& interrupts_;
+
+  NextHop hop_;
+  std::optional<packet::Cookie> cookie_;
+  std::optional<packet::TcpSynTemplate> syn_template_;
+  std::optional<packet::UdpTemplate> udp_template_;
+  std::optional<ScanOrder> order_;
+  std::optional<StateTable> table_;
+  std::unique_ptr<SlotInfo[]> slots_;
+  std::optional<PcapHandle> pcap_;
+  std::unique_ptr<FrameSender> sender_;
+  std::uint32_t probes_per_host_ = 0;
+  // probe index of each port, per protocol; -1 = not scanned. Read by the capture thread.
+  std::vector<std::int32_t> tcp_probe_of_port_, udp_probe_of_port_;
+
+  TransmitCounters tx_;
+  CaptureCounters rx_;
+
+  std::mutex done_mutex_;
+  std::condition_variable done_ready_;
+  std::deque<DoneGroup> done_groups_;
+  std::atomic<bool> transmit_finished_{false};
+
+  std::vector<PortResult> host_ports_;  // output thread scratch
+  std::uint64_t hosts_up_ = 0;
+  std::uint64_t state_counts_[4] = {};
+  std::exception_ptr output_error_;
+  Nanoseconds started_{};
+  Nanoseconds last_progress_{};
+  std::uint64_t last_progress_frames_ = 0;
+};
+
+void Scan::prepare() {
+  if (plan_.targets.empty()) throw UsageError("no targets to scan");
+  probes_per_host_ = static_cast<std::uint32_t>(plan_.ports.size());
+  if (probes_per_host_ == 0) throw UsageError("no ports to scan");
+
+  hop_ = find_route(plan_.targets.at(0), {plan_.interface, plan_.source_ip, plan_.router_mac});
+  if (!hop_.router_mac_known) {
+    const std::uint32_t next_hop = hop_.gateway_ip != 0 ? hop_.gateway_ip : plan_.targets.at(0);
+    if (hop_.gateway_ip == 0 && plan_.targets.size() > 1) {
+      // On-link targets each need their own MAC; until per-target ARP lands, refuse rather than
+      // send every probe to one host's MAC (masscan's on-link mistake).
+      const std::uint32_t first = plan_.targets.ranges().front().first;
+      const std::uint32_t last = plan_.targets.ranges().back().last;
+      if ((first & hop_.subnet_mask) == hop_.subnet_address ||
+          (last & hop_.subnet_mask) == hop_.subnet_address) {
+        throw RuntimeError("targets on the local subnet of " + hop_.interface +
+                           " need per-host ARP, which is not supported yet; scan through a "
+                           "router or give --router-mac");
+      }
+    }
+    const auto mac = resolve_mac(hop_, next_hop);
+    if (!mac) {
+      throw RuntimeError("no ARP reply from next hop " + format_ipv4(next_hop) + " on " +
+                         hop_.interface + " (give --router-mac to skip ARP)");
+    }
+    hop_.router_mac = *mac;
+    hop_.router_mac_known = true;
+  }
+  spdlog::debug("interface {} ({}), source {}, gateway {}, next-hop MAC {}", hop_.interface,
+                format_mac(hop_.interface_mac), format_ipv4(hop_.source_ip),
+                hop_.gateway_ip ? format_ipv4(hop_.gateway_ip) : "on-link",
+                format_mac(hop_.router_mac));
+
+  packet::SourcePortRange ports;
+  if (plan_.source_port) ports = {*plan_.source_port, 1};
+  cookie_.emplace(packet::SipKey::random(), hop_.source_ip, ports);
+
+  const packet::FrameAddressing addressing{hop_.interface_mac, hop_.router_mac, hop_.source_ip,
+                                           plan_.ttl, static_cast<std::uint16_t>(::getpid())};
+  syn_template_.emplace(addressing, packet::TcpSynOptions{});
+  udp_template_.emplace(addressing, std::span<const std::byte>{});
+
+  tcp_probe_of_port_.assign(65536, -1);
+  udp_probe_of_port_.assign(65536, -1);
+  std::int32_t probe = 0;
+  for (std::uint16_t port : plan_.ports.tcp) tcp_probe_of_port_[port] = probe++;
+  for (std::uint16_t port : plan_.ports.udp) udp_probe_of_port_[port] = probe++;
+
+  const std::uint32_t hosts_per_group =
+      choose_hosts_per_group(plan_.targets.size(), probes_per_host_, plan_.rate);
+  order_.emplace(plan_.targets.size(), probes_per_host_, hosts_per_group, plan_.seed, plan_.shard);
+
+  // Slots in flight: a group lives for its sends (one pass per try), the retry timeouts and the
+  // final wait. Enough slots that the transmitter never starves at the asked rate.
+  const double rate = plan_.rate > 0 ? plan_.rate : 1e6;
+  const double group_send_seconds =
+      static_cast<double>(order_->max_entries_per_group()) / plan_.shard.count / rate;
+  const double group_life = group_send_seconds * (plan_.retries + 1) +
+                            plan_.rtt_timeout * plan_.retries + plan_.wait_seconds + 0.5;
+  const auto wanted_slots = static_cast<std::uint64_t>(
+      std::ceil(group_life / std::max(group_send_seconds, 1e-3))) + 2;
+  const std::size_t slot_count =
+      static_cast<std::size_t>(std::min<std::uint64_t>(wanted_slots, order_->group_count()));
+  table_.emplace(std::max<std::size_t>(slot_count, 1), order_->max_entries_per_group());
+  slots_ = std::make_unique<SlotInfo[]>(table_->slot_count());
+  spdlog::debug("{} hosts x {} probes, {} hosts per group, {} groups, {} slots ({} KiB state)",
+                plan_.targets.size(), probes_per_host_, hosts_per_group, order_->group_count(),
+                table_->slot_count(), table_->memory_bytes() / 1024);
+
+  // Capture first, so no reply to the first probe can be missed.
+  const packet::SourcePortRange range = cookie_->source_ports();
+  pcap_.emplace(CaptureOptions{
+      hop_.interface,
+      reply_filter(hop_.source_ip, range.first,
+                   static_cast<std::uint16_t>(range.first + range.count - 1))});
+  if (pcap_->datalink() != DLT_EN10MB) {
+    throw RuntimeError("interface " + hop_.interface + " is not Ethernet; not supported");
+  }
+  sender_ = make_packet_socket_sender(hop_.interface_index);
+}
+
+std::uint32_t Scan::build_probe(std::uint64_t group, std::uint64_t entry,
+                                std::byte* out) const noexcept {
+  const auto local_host = static_cast<std::uint32_t>(entry / probes_per_host_);
+  const auto probe = static_cast<std::size_t>(entry % probes_per_host_);
+  const std::uint32_t target = plan_.targets.at(order_->host_index(group, local_host));
+  if (probe < plan_.ports.tcp.size()) {
+    const std::uint16_t port = plan_.ports.tcp[probe];
+    const std::uint16_t source_port = cookie_->source_port(target, port);
+    syn_template_->write(out, target, source_port, port,
+                         cookie_->sequence(target, port, source_port));
+    return static_cast<std::uint32_t>(syn_template_->size());
+  }
+  const std::uint16_t port = plan_.ports.udp[probe - plan_.ports.tcp.size()];
+  udp_template_->write(out, target, cookie_->source_port(target, port), port);
+  return static_cast<std::uint32_t>(udp_template_->size());
+}
+
+// The transmitter owns group lifecycles: open a slot, send pass 0, wait rtt_timeout after the
+// pass's last send, re-send only still-pending probes (pass 1..retries), wait `wait_seconds`,
+// finalize what is still pending as no-response, hand the group to the output thread.
+void Scan::transmit(const std::stop_token& stop) {
+  enum class Phase { kSending, kWaiting, kFinalWait };
+  struct ActiveGroup {
+    std::uint64_t group;
+    std::size_t slot;
+    ScanOrder::GroupWalk walk;
+    unsigned pass;
+    Phase phase;
+    Nanoseconds deadline;
+    std::uint64_t shard_entries;
+  };
+  std::deque<ActiveGroup> active;
+  std::uint64_t next_group = 0;
+  const std::uint64_t group_count = order_->group_count();
+
+  const std::uint32_t max_batch = rate::batch_size_for_rate(plan_.rate);
+  rate::Pacer pacer(plan_.rate, max_batch);
+  constexpr std::size_t kMaxFrame = 1536;
+  std::vector<std::byte> frame_memory(static_cast<std::size_t>(max_batch) * kMaxFrame);
+  std::vector<FrameRef> batch(max_batch);
+  SendCounters send_counters;
+  const auto rtt_timeout = std::chrono::duration_cast<Nanoseconds>(
+      std::chrono::duration<double>(plan_.rtt_timeout));
+  const auto final_wait = std::chrono::duration_cast<Nanoseconds>(
+      std::chrono::duration<double>(plan_.wait_seconds));
+
+  const auto hand_over = [&](const ActiveGroup& group, bool interrupted) {
+    {
+      std::lock_guard lock(done_mutex_);
+      done_groups_.push_back({group.group, group.slot, interrupted});
+    }
+    done_ready_.notify_one();
+  };
+  const auto finish_group = [&](ActiveGroup& group) {
+    // Pending after every try and the final wait: no-response. CAS, so a reply racing in wins.
+    ScanOrder::GroupWalk walk(*order_, group.group);
+    std::uint64_t entry;
+    while (walk.next(entry)) {
+      if (table_->finalize(group.slot, group.group, entry, result_code(Reason::kNoResponse), 0) ==
+          Finalize::kFirst) {
+        slots_[group.slot].finals.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    hand_over(group, false);
+  };
+  const auto open_group = [&]() -> bool {
+    if (next_group >= group_count) return false;
+    for (std::size_t slot = 0; slot < table_->slot_count(); ++slot) {
+      if (!slots_[slot].free.load(std::memory_order_acquire)) continue;
+      slots_[slot].free.store(false, std::memory_order_relaxed);
+      slots_[slot].finals.store(0, std::memory_order_relaxed);
+      slots_[slot].opened_at = std::time(nullptr);
+      table_->open_slot(slot, next_group);
+      active.push_back({next_group, slot, ScanOrder::GroupWalk(*order_, next_group), 0,
+                        Phase::kSending, {}, entries_in_shard(*order_, next_group)});
+      ++next_group;
+      return true;
+    }
+    return false;
+  };
+
+  while (!stop.stop_requested()) {
+    Nanoseconds now = rate::monotonic_now();
+    Nanoseconds earliest = now + std::chrono::milliseconds(5);
+    for (auto it = active.begin(); it != active.end();) {
+      const bool all_answered =
+          slots_[it->slot].finals.load(std::memory_order_relaxed) >= it->shard_entries;
+      if (it->phase != Phase::kSending && (all_answered || (it->phase == Phase::kFinalWait &&
+                                                           now >= it->deadline))) {
+        finish_group(*it);
+        it = active.erase(it);
+        continue;
+      }
+      if (it->phase == Phase::kWaiting && now >= it->deadline) {
+        it->phase = Phase::kSending;
+        ++it->pass;
+        it->walk.rewind();
+      }
+      if (it->phase != Phase::kSending) earliest = std::min(earliest, it->deadline);
+      ++it;
+    }
+    auto sending = std::find_if(active.begin(), active.end(),
+                                [](const ActiveGroup& group) { return group.phase == Phase::kSending; });
+    if (sending == active.end() && open_group()) sending = std::prev(active.end());
+    if (sending == active.end()) {
+      if (active.empty() && next_group >= group_count) break;
+      std::this_thread::sleep_for(std::min<Nanoseconds>(earliest - now, std::chrono::milliseconds(5)));
+      continue;
+    }
+
+    const std::uint32_t budget = pacer.next_batch(stop);
+    if (budget == 0) break;
+    std::uint32_t filled = 0;
+    while (filled < budget && sending != active.end()) {
+      ActiveGroup& group = *sending;
+      std::uint64_t entry;
+      if (!group.walk.next(entry)) {
+        // Pass over: time the next one from this pass's last send.
+        group.phase = group.pass < plan_.retries ? Phase::kWaiting : Phase::kFinalWait;
+        group.deadline = rate::monotonic_now() + (group.pass < plan_.retries ? rtt_timeout : final_wait);
+        sending = std::find_if(active.begin(), active.end(), [](const ActiveGroup& candidate) {
+          return candidate.phase == Phase::kSending;
+        });
+        if (sending == active.end() && open_group()) sending = std::prev(active.end());
+        continue;
+      }
+      if (table_->mark_sent(group.slot, group.group, entry) != MarkSent::kMarked) continue;
+      std::byte* out = frame_memory.data() + static_cast<std::size_t>(filled) * kMaxFrame;
+      batch[filled] = {out, build_probe(group.group, entry, out)};
+      ++filled;
+      (group.pass == 0 ? tx_.first_pass_probes : tx_.retry_probes)
+          .fetch_add(1, std::memory_order_relaxed);
+    }
+    if (filled < budget) pacer.give_back(budget - filled);
+    if (filled > 0) {
+      sender_->send(std::span<const FrameRef>(batch.data(), filled), send_counters);
+      tx_.frames_sent.store(send_counters.frames_sent, std::memory_order_relaxed);
+      tx_.send_retries.store(send_counters.retries, std::memory_order_relaxed);
+      tx_.send_errors.store(send_counters.errors, std::memory_order_relaxed);
+    }
+  }
+
+  if (!active.empty()) {
+    // Interrupted: stop sending, give in-flight replies a short grace period (skipped on a second
+    // interrupt), then hand over what is known. Pending probes are left out, never guessed.
+    const auto grace_end = std::chrono::steady_clock::now() +
+                           std::chrono::duration<double>(std::min(plan_.wait_seconds, 1.0));
+    while (interrupts_.load() < 2 && std::chrono::steady_clock::now() < grace_end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (const ActiveGroup& group : active) hand_over(group, true);
+  }
+  transmit_finished_.store(true, std::memory_order_release);
+  done_ready_.notify_one();
+}
+
+void Scan::capture(const std::stop_token& stop) {
+  auto last_stats = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    const int status = pcap_dispatch(pcap_->get(), -1, &Scan::on_frame, reinterpret_cast<u_char*>(this));
+    if (status == PCAP_ERROR) {
+      spdlog::error("capture failed: {}", pcap_geterr(pcap_->get()));
+      break;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_stats > std::chrono::milliseconds(500)) {
+      last_stats = now;
+      const CaptureDrops drops = pcap_->drops();
+      rx_.kernel_drops.store(drops.kernel_drops, std::memory_order_relaxed);
+      rx_.interface_drops.store(drops.interface_drops, std::memory_order_relaxed);
+    }
+  }
+  const CaptureDrops drops = pcap_->drops();
+  rx_.kernel_drops.store(drops.kernel_drops, std::memory_order_relaxed);
+  rx_.interface_drops.store(drops.interface_drops, std::memory_order_relaxed);
+}
+
+void Scan::on_frame(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
+  reinterpret_cast<Scan*>(user)->handle_frame(
+      std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes), header->caplen));
+}
+
+// The capture hot path: parse, validate the cookie, locate the probe, CAS its final state.
+// No allocation, no lock; every outcome is a counter.
+void Scan::handle_frame(std::span<const std::byte> frame) noexcept {
+  const auto bump = [](std::atomic<std::uint64_t>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  };
+  bump(rx_.frames_seen);
+  packet::Reply reply;
+  if (packet::parse_ethernet_frame(frame, reply) != packet::ParseStatus::kOk) {
+    bump(rx_.parse_rejects);
+    return;
+  }
+  std::uint32_t target;
+  std::uint16_t port;
+  Protocol protocol;
+  Reason reason;
+  packet::Validation validation;
+  switch (reply.protocol) {
+    case packet::kProtocolTcp: {
+      const bool syn_ack = (reply.tcp_flags & (packet::tcp_flags::kSyn | packet::tcp_flags::kAck)) ==
+                           (packet::tcp_flags::kSyn | packet::tcp_flags::kAck);
+      if (syn_ack && !(reply.tcp_flags & packet::tcp_flags::kRst)) {
+        validation = cookie_->validate_syn_ack(reply);
+        reason = Reason::kSynAck;
+      } else if (reply.tcp_flags & packet::tcp_flags::kRst) {
+        validation = cookie_->validate_rst(reply);
+        reason = Reason::kReset;
+      } else {
+        bump(rx_.not_ours);
+        return;
+      }
+      target = reply.source_ip, port = reply.source_port, protocol = Protocol::kTcp;
+      break;
+    }
+    case packet::kProtocolUdp:
+      validation = cookie_->validate_udp(reply);
+      reason = Reason::kUdpResponse;
+      target = reply.source_ip, port = reply.source_port, protocol = Protocol::kUdp;
+      break;
+    case packet::kProtocolIcmp:
+      validation = cookie_->validate_icmp_quote(reply);
+      reason = icmp_reason(reply.icmp_type, reply.icmp_code);
+      target = reply.quote.destination_ip, port = reply.quote.destination_port;
+      if (reply.quote.protocol == packet::kProtocolTcp) {
+        protocol = Protocol::kTcp;
+      } else if (reply.quote.protocol == packet::kProtocolUdp) {
+        protocol = Protocol::kUdp;
+      } else {
+        bump(rx_.not_ours);
+        return;
+      }
+      // Port unreachable means "closed" for UDP only when the target itself says so (nmap).
+      if (reason == Reason::kPortUnreach && protocol == Protocol::kUdp &&
+          reply.source_ip != target) {
+        reason = Reason::kHostUnreach;
+      }
+      break;
+    default:
+      bump(rx_.parse_rejects);
+      return;
+  }
+  if (validation != packet::Validation::kValid) {
+    bump(rx_.not_ours);
+    return;
+  }
+  const std::int32_t probe =
+      (protocol == Protocol::kTcp ? tcp_probe_of_port_ : udp_probe_of_port_)[port];
+  const std::optional<std::uint64_t> host_index = plan_.targets.index_of(target);
+  if (probe < 0 || !host_index) {
+    bump(rx_.not_a_target);
+    return;
+  }
+  const ScanOrder::Location location = order_->locate(*host_index);
+  const std::uint64_t entry =
+      std::uint64_t{location.local_host} * probes_per_host_ + static_cast<std::uint64_t>(probe);
+  const std::size_t slot = static_cast<std::size_t>(location.group % table_->slot_count());
+  switch (table_->finalize(slot, location.group, entry, result_code(reason), reply.ttl)) {
+    case Finalize::kFirst:
+      slots_[slot].finals.fetch_add(1, std::memory_order_relaxed);
+      bump(rx_.results);
+      if (state_for(protocol, reason) == PortState::kOpen) bump(rx_.open_found);
+      break;
+    case Finalize::kDuplicate:
+      bump(rx_.duplicates);
+      break;
+    case Finalize::kStale:
+      bump(rx_.late);
+      break;
+  }
+}
+
+template <typename Call>
+void Scan::for_each_writer(Call&& call) {
+  for (auto& writer : writers_) {
+    if (!writer) continue;
+    try {
+      call(*writer);
+    } catch (const output::OutputError&) {
+      // A dead output (closed pipe, full disk) stops the scan; the other outputs carry on and
+      // are closed well-formed.
+      if (!output_error_) output_error_ = std::current_exception();
+      writer.reset();
+    }
+  }
+}
+
+void Scan::emit_port(std::uint32_t address, std::size_t probe, const EntryView& entry,
+                     std::time_t when) {
+  const bool tcp = probe < plan_.ports.tcp.size();
+  PortResult result;
+  result.protocol = tcp ? Protocol::kTcp : Protocol::kUdp;
+  result.port = tcp ? plan_.ports.tcp[probe] : plan_.ports.udp[probe - plan_.ports.tcp.size()];
+  result.reason = reason_of(entry.result());
+  result.state = state_for(result.protocol, result.reason);
+  result.reason_ttl = entry.ttl();
+  for_each_writer([&](output::ResultWriter& writer) { writer.port_result(address, result, when); });
+}
+
+// Per-port records as soon as they are final (only JSON lines consumes them). Scans the slots in
+// flight for final entries not yet reported; the reported bit makes each record appear once.
+void Scan::stream_port_results() {
+  const std::time_t now = std::time(nullptr);
+  for (std::size_t slot = 0; slot < table_->slot_count(); ++slot) {
+    const std::uint64_t group = table_->slot_group(slot);
+    if (group == StateTable::kNoGroup || slots_[slot].free.load(std::memory_order_acquire)) continue;
+    const std::uint64_t entries = order_->entries_in_group(group);
+    for (std::uint64_t entry = 0; entry < entries; ++entry) {
+      const EntryView view = table_->load(slot, entry);
+      if (!view.final() || view.reported()) continue;
+      if (!table_->mark_reported(slot, entry)) continue;
+      const auto local_host = static_cast<std::uint32_t>(entry / probes_per_host_);
+      emit_port(plan_.targets.at(order_->host_index(group, local_host)),
+                static_cast<std::size_t>(entry % probes_per_host_), table_->load(slot, entry), now);
+    }
+  }
+}
+
+void Scan::write_group(const DoneGroup& done) {
+  const std::time_t now = std::time(nullptr);
+  const std::uint32_t hosts = order_->hosts_in_group(done.group);
+  for (std::uint32_t local_host = 0; local_host < hosts; ++local_host) {
+    const std::uint32_t address = plan_.targets.at(order_->host_index(done.group, local_host));
+    host_ports_.clear();
+    for (std::uint32_t probe = 0; probe < probes_per_host_; ++probe) {
+      const std::uint64_t entry = std::uint64_t{local_host} * probes_per_host_ + probe;
+      if (!order_->in_shard(done.group, entry)) continue;
+      const EntryView view = table_->load(done.slot, entry);
+      if (!view.final()) continue;  // interrupted before all tries: left out, never guessed
+      if (table_->mark_reported(done.slot, entry)) emit_port(address, probe, view, now);
+      PortResult result;
+      const bool tcp = probe < plan_.ports.tcp.size();
+      result.protocol = tcp ? Protocol::kTcp : Protocol::kUdp;
+      result.port = tcp ? plan_.ports.tcp[probe] : plan_.ports.udp[probe - plan_.ports.tcp.size()];
+      result.reason = reason_of(view.result());
+      result.state = state_for(result.protocol, result.reason);
+      result.reason_ttl = view.ttl();
+      ++state_counts_[static_cast<int>(result.state)];
+      host_ports_.push_back(result);
+    }
+    if (!output::host_is_up(host_ports_)) continue;
+    ++hosts_up_;
+    const output::HostResult host{address, host_ports_, slots_[done.slot].opened_at, now};
+    for_each_writer([&](output::ResultWriter& writer) { writer.host(host); });
+  }
+  table_->close_slot(done.slot);
+  slots_[done.slot].free.store(true, std::memory_order_release);
+}
+
+std::string format_duration(double seconds) {
+  const auto total = static_cast<long>(seconds + 0.5);
+  char text[32];
+  std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+  return text;
+}
+
+void Scan::progress_line(bool final_line) {
+  const Nanoseconds now = rate::monotonic_now();
+  const double elapsed = std::chrono::duration<double>(now - started_).count();
+  const double since_last = std::chrono::duration<double>(now - last_progress_).count();
+  const std::uint64_t frames = tx_.frames_sent.load(std::memory_order_relaxed);
+  const double pps_now = since_last > 0 ? static_cast<double>(frames - last_progress_frames_) / since_last : 0;
+  const double pps_average = elapsed > 0 ? static_cast<double>(frames) / elapsed : 0;
+  last_progress_ = now;
+  last_progress_frames_ = frames;
+  const std::uint64_t total = std::max<std::uint64_t>(order_->shard_probe_count(), 1);
+  const double done =
+      static_cast<double>(tx_.first_pass_probes.load(std::memory_order_relaxed)) / static_cast<double>(total);
+  const double eta = done > 0 ? elapsed / done - elapsed : 0;
+  const std::uint64_t drops = rx_.kernel_drops.load(std::memory_order_relaxed) +
+                              rx_.interface_drops.load(std::memory_order_relaxed);
+  if (!final_line) {
+    std::fprintf(stderr,
+                 "synscan: %5.1f%% sent, %.0f pps now (%.0f avg), ETA %s, %llu open, %llu capture "
+                 "drops, %llu send errors\n",
+                 done * 100, pps_now, pps_average, format_duration(eta).c_str(),
+                 static_cast<unsigned long long>(rx_.open_found.load(std::memory_order_relaxed)),
+                 static_cast<unsigned long long>(drops),
+                 static_cast<unsigned long long>(tx_.send_errors.load(std::memory_order_relaxed)));
+    return;
+  }
+  std::fprintf(
+      stderr,
+      "synscan: done in %.2f s: %llu hosts up of %llu; ports: %llu open, %llu closed, %llu filtered, "
+      "%llu open|filtered\n"
+      "synscan: sent %llu probes (%llu retries) at %.0f pps avg; replies: %llu matched, %llu "
+      "duplicate, %llu late, %llu not ours, %llu malformed; capture drops %llu; send errors %llu\n",
+      elapsed, static_cast<unsigned long long>(hosts_up_),
+      static_cast<unsigned long long>(plan_.targets.size()),
+      static_cast<unsigned long long>(state_counts_[0]), static_cast<unsigned long long>(state_counts_[1]),
+      static_cast<unsigned long long>(state_counts_[2]), static_cast<unsigned long long>(state_counts_[3]),
+      static_cast<unsigned long long>(frames),
+      static_cast<unsigned long long>(tx_.retry_probes.load(std::memory_order_relaxed)), pps_average,
+      static_cast<unsigned long long>(rx_.results.load(std::memory_order_relaxed)),
+      static_cast<unsigned long long>(rx_.duplicates.load(std::memory_order_relaxed)),
+      static_cast<unsigned long long>(rx_.late.load(std::memory_order_relaxed)),
+      static_cast<unsigned long long>(rx_.not_ours.load(std::memory_order_relaxed) +
+                                      rx_.not_a_target.load(std::memory_order_relaxed)),
+      static_cast<unsigned long long>(rx_.parse_rejects.load(std::memory_order_relaxed)),
+      static_cast<unsigned long long>(drops),
+      static_cast<unsigned long long>(tx_.send_errors.load(std::memory_order_relaxed)));
+}
+
+ScanOutcome Scan::run() {
+  prepare();
+
+  output::ScanInfo info;
+  info.scanner_version = SYNSCAN_VERSION;
+  info.command_line = plan_.command_line;
+  info.start_time = std::time(nullptr);
+  info.tcp_ports = plan_.ports.tcp;
+  info.udp_ports = plan_.ports.udp;
+  info.only_open = plan_.only_open;
+  for_each_writer([&](output::ResultWriter& writer) { writer.begin(info); });
+
+  started_ = last_progress_ = rate::monotonic_now();
+  const bool streams_ports = std::any_of(plan_.outputs.begin(), plan_.outputs.end(), [](const auto& request) {
+    return request.format == output::Format::kJsonLines;
+  });
+  {
+    std::jthread capture_thread([this](std::stop_token stop) { capture(stop); });
+    std::jthread transmit_thread([this](std::stop_token stop) { transmit(stop); });
+    auto next_progress = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (;;) {
+      std::deque<DoneGroup> ready;
+      {
+        std::unique_lock lock(done_mutex_);
+        done_ready_.wait_for(lock, std::chrono::milliseconds(100), [&] {
+          return !done_groups_.empty() || transmit_finished_.load(std::memory_order_acquire);
+        });
+        ready.swap(done_groups_);
+      }
+      if (streams_ports) stream_port_results();
+      for (const DoneGroup& done : ready) write_group(done);
+      if ((interrupts_.load() > 0 || output_error_) && !transmit_thread.get_stop_token().stop_requested()) {
+        transmit_thread.request_stop();
+      }
+      if (transmit_finished_.load(std::memory_order_acquire)) {
+        std::lock_guard lock(done_mutex_);
+        if (done_groups_.empty()) break;
+      }
+      if (plan_.progress && std::chrono::steady_clock::now() >= next_progress) {
+        next_progress += std::chrono::seconds(1);
+        progress_line(false);
+      }
+    }
+    transmit_thread.join();
+    capture_thread.request_stop();
+  }
+
+  ScanOutcome outcome;
+  outcome.interrupted = interrupts_.load() > 0 || output_error_ != nullptr;
+  outcome.hosts_up = hosts_up_;
+  outcome.capture_drops = rx_.kernel_drops.load() + rx_.interface_drops.load();
+  outcome.send_errors = tx_.send_errors.load();
+
+  output::ScanSummary summary;
+  summary.end_time = std::time(nullptr);
+  summary.elapsed_seconds = std::chrono::duration<double>(rate::monotonic_now() - started_).count();
+  summary.hosts_total = plan_.targets.size();
+  summary.hosts_up = hosts_up_;
+  summary.interrupted = outcome.interrupted;
+  for_each_writer([&](output::ResultWriter& writer) { writer.finish(summary); });
+  progress_line(true);
+  if (output_error_) std::rethrow_exception(output_error_);
+  return outcome;
+}
+
+}  // namespace
+
+ScanOutcome run_scan(const ScanPlan& plan, std::vector<std::unique_ptr<output::ResultWriter>>& writers,
+                     const std::atomic<int>& interrupts) {
+  Scan scan(plan, writers, interrupts);
+  return scan.run();
+}
+
+}  // namespace synscan::scanner

@@ -1,0 +1,47 @@
+#pragma once
+// Where probes leave from and to which MAC they go: interface, source address, next hop.
+//
+// The route comes from the kernel: a connected (never sending) UDP socket tells the source
+// address the kernel would use for the first target, /proc/net/route the interface and gateway
+// (longest prefix match). The next hop's MAC comes from the neighbour table (/proc/net/arp) or,
+// when absent, from our own ARP request on the interface.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "packet/probe_template.hpp"
+
+namespace synscan::scanner {
+
+struct NextHopOverrides {
+  std::string interface;                          ///< -e
+  std::optional<std::uint32_t> source_ip;         ///< -S
+  std::optional<packet::MacAddress> router_mac;   ///< --router-mac
+};
+
+struct NextHop {
+  std::string interface;
+  int interface_index = 0;
+  packet::MacAddress interface_mac{};
+  std::uint32_t source_ip = 0;
+  std::uint32_t gateway_ip = 0;      ///< 0 when the target is on-link
+  std::uint32_t subnet_address = 0;  ///< interface subnet (for on-link checks)
+  std::uint32_t subnet_mask = 0;
+  packet::MacAddress router_mac{};   ///< MAC probes to off-link targets go to
+  bool router_mac_known = false;
+};
+
+/// Resolves the route toward `first_target`. Throws RuntimeError when there is no route or the
+/// interface has no IPv4 address. Does not resolve MACs.
+NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides);
+
+/// MAC of `address` on the interface: neighbour table first, then up to `attempts` ARP requests
+/// each waiting `timeout_ms`. nullopt when nobody answered.
+std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
+                                              int attempts = 3, int timeout_ms = 500);
+
+/// "aa:bb:cc:dd:ee:ff" parse (throws UsageError) and format.
+packet::MacAddress parse_mac(const std::string& text);
+std::string format_mac(const packet::MacAddress& mac);
+
+}  // namespace synscan::scanner
