@@ -1,0 +1,104 @@
+// Command-line parsing: nmap-familiar spellings map onto the ScanPlan; bad input is a UsageError.
+#include <gtest/gtest.h>
+
+#include "scanner/cli.hpp"
+#include "scanner/errors.hpp"
+
+namespace synscan::scanner {
+namespace {
+
+std::vector<std::uint32_t> no_dns(const std::string&) { return {}; }
+
+ScanPlan parse(std::vector<std::string> arguments) {
+  ParsedCommandLine parsed = parse_command_line(arguments, no_dns);
+  EXPECT_TRUE(parsed.plan.has_value());
+  return parsed.plan ? *parsed.plan : ScanPlan{};
+}
+
+TEST(CommandLine, NmapStyleOptions) {
+  const ScanPlan plan = parse({"-p", "22,80", "--rate", "50000", "198.18.0.0/16", "-oX", "scan.xml",
+                               "-oGscan.gnmap", "-oJ", "-", "--retries", "2", "--wait", "500ms",
+                               "--seed", "7", "-vv", "-n", "-Pn", "--open"});
+  EXPECT_EQ(plan.targets.size(), 65536u);
+  EXPECT_EQ(plan.ports.tcp, (std::vector<std::uint16_t>{22, 80}));
+  EXPECT_TRUE(plan.ports.udp.empty());
+  EXPECT_DOUBLE_EQ(plan.rate, 50000);
+  EXPECT_EQ(plan.retries, 2u);
+  EXPECT_DOUBLE_EQ(plan.wait_seconds, 0.5);
+  EXPECT_EQ(plan.seed, 7u);
+  EXPECT_EQ(plan.verbosity, 2);
+  EXPECT_TRUE(plan.only_open);
+  ASSERT_EQ(plan.outputs.size(), 3u);
+  EXPECT_EQ(plan.outputs[0].format, output::Format::kXml);
+  EXPECT_EQ(plan.outputs[0].path, "scan.xml");
+  EXPECT_EQ(plan.outputs[1].format, output::Format::kGreppable);
+  EXPECT_EQ(plan.outputs[1].path, "scan.gnmap");
+  EXPECT_EQ(plan.outputs[2].path, "-");
+}
+
+TEST(CommandLine, AllPortsMixedProtocolsAndOutputAll) {
+  ScanPlan plan = parse({"-p-", "198.18.0.1"});
+  EXPECT_EQ(plan.ports.tcp.size(), 65535u);
+  plan = parse({"-sS", "-sU", "-p", "T:22,U:53,161", "198.18.0.1", "-oA", "base", "--max-retries", "0"});
+  EXPECT_EQ(plan.ports.tcp, (std::vector<std::uint16_t>{22}));
+  EXPECT_EQ(plan.ports.udp, (std::vector<std::uint16_t>{53, 161}));
+  EXPECT_EQ(plan.retries, 0u);
+  ASSERT_EQ(plan.outputs.size(), 3u);
+  EXPECT_EQ(plan.outputs[0].path, "base.xml");
+  EXPECT_EQ(plan.outputs[1].path, "base.gnmap");
+  EXPECT_EQ(plan.outputs[2].path, "base.jsonl");
+}
+
+TEST(CommandLine, NetworkOverrides) {
+  const ScanPlan plan = parse({"-e", "veth0", "-S", "198.19.0.1", "-g", "53", "--router-mac",
+                               "02:00:00:00:00:01", "198.18.0.1", "--rate", "max", "--shard", "2/3",
+                               "--seed", "1"});
+  EXPECT_EQ(plan.interface, "veth0");
+  ASSERT_TRUE(plan.source_ip);
+  EXPECT_EQ(*plan.source_ip, 0xC6130001u);
+  EXPECT_EQ(plan.source_port, 53);
+  ASSERT_TRUE(plan.router_mac);
+  EXPECT_EQ((*plan.router_mac)[5], 1);
+  EXPECT_DOUBLE_EQ(plan.rate, 0);
+  EXPECT_EQ(plan.shard.index, 2u);
+  EXPECT_EQ(plan.shard.count, 3u);
+}
+
+TEST(CommandLine, ExclusionsShrinkTheTargets) {
+  const ScanPlan plan = parse({"198.18.0.0/24", "--exclude", "198.18.0.0/25,198.18.0.255"});
+  EXPECT_EQ(plan.targets.size(), 127u);
+}
+
+TEST(CommandLine, HelpAndVersionAreInformational) {
+  ParsedCommandLine parsed = parse_command_line({"--help"}, no_dns);
+  EXPECT_FALSE(parsed.plan);
+  EXPECT_NE(parsed.informational.find("Usage: synscan"), std::string::npos);
+  parsed = parse_command_line({"--version"}, no_dns);
+  EXPECT_NE(parsed.informational.find("synscan "), std::string::npos);
+}
+
+TEST(CommandLine, BadInputIsAUsageErrorNamingTheToken) {
+  const auto message_of = [](std::vector<std::string> arguments) -> std::string {
+    try {
+      (void)parse_command_line(arguments, no_dns);
+    } catch (const UsageError& error) {
+      return error.what();
+    }
+    return "";
+  };
+  EXPECT_NE(message_of({"-p", "22,99999", "198.18.0.1"}).find("99999"), std::string::npos);
+  EXPECT_NE(message_of({"198.18.0.0/33"}).find("198.18.0.0/33"), std::string::npos);
+  EXPECT_NE(message_of({"--rate", "fast", "198.18.0.1"}).find("fast"), std::string::npos);
+  EXPECT_NE(message_of({"--retries", "-1", "198.18.0.1"}).find("-1"), std::string::npos);
+  EXPECT_NE(message_of({"--router-mac", "zz", "198.18.0.1"}).find("zz"), std::string::npos);
+  EXPECT_NE(message_of({}).find("no targets"), std::string::npos);
+  EXPECT_NE(message_of({"--shard", "1/2", "198.18.0.1"}).find("--seed"), std::string::npos);
+  EXPECT_NE(message_of({"--bogus", "198.18.0.1"}).find("bogus"), std::string::npos);
+  EXPECT_NE(message_of({"198.18.0.0/24", "--exclude", "198.18.0.0/24"}).find("excluded"),
+            std::string::npos);
+  EXPECT_NE(message_of({"-iL", "/nonexistent/targets.txt"}).find("/nonexistent/targets.txt"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace synscan::scanner
