@@ -1,5 +1,6 @@
 #include "engine.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "arp_sweep.hpp"
 #include "capture.hpp"
 #include "frame_sender.hpp"
 #include "next_hop.hpp"
@@ -145,6 +147,8 @@ class Scan {
   const std::atomic<int>& interrupts_;
 
   NextHop hop_;
+  NeighbourMacs neighbours_;
+  bool any_on_link_ = false;
   std::optional<packet::Cookie> cookie_;
   std::optional<packet::TcpSynTemplate> syn_template_;
   std::optional<packet::UdpTemplate> udp_template_;
@@ -180,28 +184,33 @@ void Scan::prepare() {
   if (probes_per_host_ == 0) throw UsageError("no ports to scan");
 
   hop_ = find_route(plan_.targets.at(0), {plan_.interface, plan_.source_ip, plan_.router_mac});
-  if (!hop_.router_mac_known) {
-    const std::uint32_t next_hop = hop_.gateway_ip != 0 ? hop_.gateway_ip : plan_.targets.at(0);
-    if (hop_.gateway_ip == 0 && plan_.targets.size() > 1) {
-      // On-link targets each need their own MAC; until per-target ARP lands, refuse rather than
-      // send every probe to one host's MAC (masscan's on-link mistake).
-      const std::uint32_t first = plan_.targets.ranges().front().first;
-      const std::uint32_t last = plan_.targets.ranges().back().last;
-      if ((first & hop_.subnet_mask) == hop_.subnet_address ||
-          (last & hop_.subnet_mask) == hop_.subnet_address) {
-        throw RuntimeError("targets on the local subnet of " + hop_.interface +
-                           " need per-host ARP, which is not supported yet; scan through a "
-                           "router or give --router-mac");
-      }
+  // On-link targets get their own MACs from an ARP sweep; the rest go to the router. An explicit
+  // --router-mac sends everything there (the user knows their network).
+  const std::uint64_t on_link_targets = hop_.router_mac_known ? 0 : count_on_link(hop_, plan_.targets);
+  if (on_link_targets > (1u << 20)) {
+    throw RuntimeError(fmt::format("{} targets are on the local subnet of {}: too many to ARP; "
+                                   "give --router-mac to send through a router",
+                                   on_link_targets, hop_.interface));
+  }
+  if (on_link_targets > 0) {
+    spdlog::info("ARP-resolving {} on-link targets on {}", on_link_targets, hop_.interface);
+    neighbours_ = arp_sweep(hop_, plan_.targets, plan_.rate > 0 ? std::min(plan_.rate, 20000.0) : 20000.0);
+    spdlog::info("{} of {} on-link targets answered ARP", neighbours_.size(), on_link_targets);
+  }
+  if (!hop_.router_mac_known && on_link_targets < plan_.targets.size()) {
+    if (hop_.gateway_ip == 0) {
+      throw RuntimeError("no gateway toward " + format_ipv4(plan_.targets.at(0)) + " on " + hop_.interface +
+                         " for off-link targets (give --router-mac)");
     }
-    const auto mac = resolve_mac(hop_, next_hop);
+    const auto mac = resolve_mac(hop_, hop_.gateway_ip);
     if (!mac) {
-      throw RuntimeError("no ARP reply from next hop " + format_ipv4(next_hop) + " on " +
+      throw RuntimeError("no ARP reply from gateway " + format_ipv4(hop_.gateway_ip) + " on " +
                          hop_.interface + " (give --router-mac to skip ARP)");
     }
     hop_.router_mac = *mac;
     hop_.router_mac_known = true;
   }
+  any_on_link_ = on_link_targets > 0;
   spdlog::debug("interface {} ({}), source {}, gateway {}, next-hop MAC {}", hop_.interface,
                 format_mac(hop_.interface_mac), format_ipv4(hop_.source_ip),
                 hop_.gateway_ip ? format_ipv4(hop_.gateway_ip) : "on-link",
@@ -260,16 +269,25 @@ std::uint32_t Scan::build_probe(std::uint64_t group, std::uint64_t entry,
   const auto local_host = static_cast<std::uint32_t>(entry / probes_per_host_);
   const auto probe = static_cast<std::size_t>(entry % probes_per_host_);
   const std::uint32_t target = plan_.targets.at(order_->host_index(group, local_host));
+  const packet::MacAddress* neighbour_mac = nullptr;
+  if (any_on_link_ && on_link(hop_, target)) {
+    neighbour_mac = neighbours_.find(target);
+    if (!neighbour_mac) return 0;  // never answered ARP: down, nothing to send
+  }
+  std::uint32_t size;
   if (probe < plan_.ports.tcp.size()) {
     const std::uint16_t port = plan_.ports.tcp[probe];
     const std::uint16_t source_port = cookie_->source_port(target, port);
     syn_template_->write(out, target, source_port, port,
                          cookie_->sequence(target, port, source_port));
-    return static_cast<std::uint32_t>(syn_template_->size());
+    size = static_cast<std::uint32_t>(syn_template_->size());
+  } else {
+    const std::uint16_t port = plan_.ports.udp[probe - plan_.ports.tcp.size()];
+    udp_template_->write(out, target, cookie_->source_port(target, port), port);
+    size = static_cast<std::uint32_t>(udp_template_->size());
   }
-  const std::uint16_t port = plan_.ports.udp[probe - plan_.ports.tcp.size()];
-  udp_template_->write(out, target, cookie_->source_port(target, port), port);
-  return static_cast<std::uint32_t>(udp_template_->size());
+  if (neighbour_mac) std::memcpy(out + packet::kDestinationMacOffset, neighbour_mac->data(), neighbour_mac->size());
+  return size;
 }
 
 // The transmitter owns group lifecycles: open a slot, send pass 0, wait rtt_timeout after the
@@ -382,11 +400,19 @@ void Scan::transmit(const std::stop_token& stop) {
         continue;
       }
       if (table_->mark_sent(group.slot, group.group, entry) != MarkSent::kMarked) continue;
-      std::byte* out = frame_memory.data() + static_cast<std::size_t>(filled) * kMaxFrame;
-      batch[filled] = {out, build_probe(group.group, entry, out)};
-      ++filled;
       (group.pass == 0 ? tx_.first_pass_probes : tx_.retry_probes)
           .fetch_add(1, std::memory_order_relaxed);
+      std::byte* out = frame_memory.data() + static_cast<std::size_t>(filled) * kMaxFrame;
+      const std::uint32_t size = build_probe(group.group, entry, out);
+      if (size == 0) {  // unreachable on-link host: final without a send
+        if (table_->finalize(group.slot, group.group, entry, result_code(Reason::kNoResponse), 0) ==
+            Finalize::kFirst) {
+          slots_[group.slot].finals.fetch_add(1, std::memory_order_relaxed);
+        }
+        continue;
+      }
+      batch[filled] = {out, size};
+      ++filled;
     }
     if (filled < budget) pacer.give_back(budget - filled);
     if (filled > 0) {

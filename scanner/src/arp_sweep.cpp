@@ -1,0 +1,126 @@
+#include "arp_sweep.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "fd.hpp"
+#include "scanner/errors.hpp"
+
+namespace synscan::scanner {
+
+const packet::MacAddress* NeighbourMacs::find(std::uint32_t address) const noexcept {
+  const auto it = std::lower_bound(entries_.begin(), entries_.end(), address,
+                                   [](const auto& entry, std::uint32_t key) { return entry.first < key; });
+  return it != entries_.end() && it->first == address ? &it->second : nullptr;
+}
+
+std::uint64_t count_on_link(const NextHop& hop, const TargetSet& targets) noexcept {
+  if (hop.subnet_mask == 0) return 0;
+  const std::uint64_t subnet_first = hop.subnet_address;
+  const std::uint64_t subnet_last = subnet_first + (~hop.subnet_mask & 0xFFFFFFFFu);
+  std::uint64_t count = 0;
+  for (const AddressRange& range : targets.ranges()) {
+    const std::uint64_t first = std::max<std::uint64_t>(range.first, subnet_first);
+    const std::uint64_t last = std::min<std::uint64_t>(range.last, subnet_last);
+    if (first <= last) count += last - first + 1;
+  }
+  return count;
+}
+
+namespace {
+
+void fill_request(std::uint8_t* frame, const NextHop& hop, std::uint32_t target) {
+  std::memset(frame, 0xFF, 6);
+  std::memcpy(frame + 6, hop.interface_mac.data(), 6);
+  const std::uint8_t fixed[] = {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01};
+  std::memcpy(frame + 12, fixed, sizeof fixed);
+  std::memcpy(frame + 22, hop.interface_mac.data(), 6);
+  const std::uint32_t sender = htonl(hop.source_ip), wanted = htonl(target);
+  std::memcpy(frame + 28, &sender, 4);
+  std::memset(frame + 32, 0, 6);
+  std::memcpy(frame + 38, &wanted, 4);
+}
+
+}  // namespace
+
+NeighbourMacs arp_sweep(const NextHop& hop, const TargetSet& targets, double packets_per_second,
+                        int attempts, int round_wait_ms) {
+  std::vector<std::uint32_t> pending;
+  for (const AddressRange& range : targets.ranges()) {
+    for (std::uint64_t address = range.first; address <= range.last; ++address) {
+      if (on_link(hop, static_cast<std::uint32_t>(address))) pending.push_back(static_cast<std::uint32_t>(address));
+    }
+  }
+  std::vector<std::pair<std::uint32_t, packet::MacAddress>> found;
+  if (pending.empty()) return NeighbourMacs{};
+
+  Fd socket_fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP)));
+  if (!socket_fd.valid()) {
+    throw RuntimeError(std::string("cannot open an ARP socket: ") + std::strerror(errno) +
+                       " (synscan needs root or CAP_NET_RAW)");
+  }
+  sockaddr_ll link{};
+  link.sll_family = AF_PACKET;
+  link.sll_protocol = htons(ETH_P_ARP);
+  link.sll_ifindex = hop.interface_index;
+  if (::bind(socket_fd.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
+    throw RuntimeError(std::string("cannot bind the ARP socket: ") + std::strerror(errno));
+  }
+
+  const auto drain = [&] {
+    std::uint8_t reply[128];
+    for (;;) {
+      const ssize_t length = ::recv(socket_fd.get(), reply, sizeof reply, 0);
+      if (length < 0) return;
+      if (length < 42 || reply[12] != 0x08 || reply[13] != 0x06 || reply[21] != 2) continue;
+      std::uint32_t sender;
+      std::memcpy(&sender, reply + 28, 4);
+      packet::MacAddress mac;
+      std::memcpy(mac.data(), reply + 22, 6);
+      found.emplace_back(ntohl(sender), mac);
+    }
+  };
+  const double interval = packets_per_second > 0 ? 1.0 / packets_per_second : 0.0;
+  for (int attempt = 0; attempt < attempts && !pending.empty(); ++attempt) {
+    const auto start = std::chrono::steady_clock::now();
+    std::uint8_t frame[42];
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      fill_request(frame, hop, pending[i]);
+      while (::send(socket_fd.get(), frame, sizeof frame, 0) < 0 && (errno == ENOBUFS || errno == EAGAIN)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+      if ((i & 63) == 0) drain();
+      if (interval > 0) {
+        std::this_thread::sleep_until(start + std::chrono::duration<double>(interval * static_cast<double>(i + 1)));
+      }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(round_wait_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd waiter{socket_fd.get(), POLLIN, 0};
+      ::poll(&waiter, 1, 10);
+      drain();
+    }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    found.erase(std::unique(found.begin(), found.end(),
+                            [](const auto& a, const auto& b) { return a.first == b.first; }),
+                found.end());
+    std::erase_if(pending, [&](std::uint32_t address) {
+      return std::binary_search(found.begin(), found.end(), std::make_pair(address, packet::MacAddress{}),
+                                [](const auto& a, const auto& b) { return a.first < b.first; });
+    });
+  }
+  // Only answers for addresses we asked about count (gratuitous ARP from others is ignored).
+  std::erase_if(found, [&](const auto& entry) { return !on_link(hop, entry.first) || !targets.index_of(entry.first); });
+  return NeighbourMacs(std::move(found));
+}
+
+}  // namespace synscan::scanner
