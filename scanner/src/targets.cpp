@@ -1,0 +1,360 @@
+// Target parsing and the merged address set. Everything here runs once at setup and throws
+// UsageError naming the token the user typed; the scan itself only calls at()/index_of().
+#include "scanner/targets.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "scanner/errors.hpp"
+
+namespace synscan::scanner {
+namespace {
+
+[[noreturn]] void reject(std::string_view token, std::string_view reason) {
+  throw UsageError("invalid target '" + std::string(token) + "': " + std::string(reason));
+}
+
+bool is_digit(char character) noexcept { return character >= '0' && character <= '9'; }
+bool is_letter(char character) noexcept {
+  return (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z');
+}
+
+// A decimal octet: 1-3 digits, value <= 255, no leading zero (inet_aton would read "010" as
+// octal 8; refusing it is clearer than guessing).
+std::optional<std::uint32_t> parse_octet(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 3) return std::nullopt;
+  if (text.size() > 1 && text[0] == '0') return std::nullopt;
+  std::uint32_t value = 0;
+  for (char character : text) {
+    if (!is_digit(character)) return std::nullopt;
+    value = value * 10 + static_cast<std::uint32_t>(character - '0');
+  }
+  if (value > 255) return std::nullopt;
+  return value;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = text.find(separator, begin);
+    parts.push_back(text.substr(begin, end == std::string_view::npos ? end : end - begin));
+    if (end == std::string_view::npos) return parts;
+    begin = end + 1;
+  }
+}
+
+// Hostnames end in a label that starts with a letter (top-level domains are never numeric);
+// anything else is an address spec, so "198.18.0.256" is a bad octet, not a DNS lookup.
+bool looks_like_hostname(std::string_view text) noexcept {
+  const std::size_t last_dot = text.rfind('.');
+  const std::string_view last_label =
+      last_dot == std::string_view::npos ? text : text.substr(last_dot + 1);
+  return !last_label.empty() && is_letter(last_label.front());
+}
+
+std::uint32_t resolve_first(std::string_view token, std::string_view hostname,
+                            HostResolver resolver) {
+  const std::vector<std::uint32_t> addresses = resolver(std::string(hostname));
+  if (addresses.empty()) reject(token, "cannot resolve '" + std::string(hostname) + "'");
+  // Like nmap, a name that resolves to several addresses scans the first one.
+  return addresses.front();
+}
+
+AddressRange parse_cidr(std::string_view token, std::size_t slash, HostResolver resolver) {
+  const std::string_view base_text = token.substr(0, slash);
+  const std::string_view prefix_text = token.substr(slash + 1);
+  if (prefix_text.empty() || prefix_text.size() > 2 ||
+      !std::all_of(prefix_text.begin(), prefix_text.end(), is_digit)) {
+    reject(token, "prefix length must be 0-32");
+  }
+  const int prefix = std::stoi(std::string(prefix_text));
+  if (prefix > 32) reject(token, "prefix length must be 0-32");
+  std::uint32_t base = 0;
+  if (std::optional<std::uint32_t> address = parse_ipv4(base_text)) {
+    base = *address;
+  } else if (looks_like_hostname(base_text)) {
+    base = resolve_first(token, base_text, resolver);
+  } else {
+    reject(token, "'" + std::string(base_text) + "' is not an IPv4 address");
+  }
+  // Host bits set are allowed and ignored, as nmap does: 198.18.0.5/16 is 198.18.0.0/16.
+  const std::uint32_t host_mask =
+      prefix == 0 ? ~std::uint32_t{0} : (std::uint32_t{1} << (32 - prefix)) - 1;
+  return {base & ~host_mask, base | host_mask};
+}
+
+struct OctetRange {
+  std::uint32_t first;
+  std::uint32_t last;
+};
+
+// One field of nmap's octet-range syntax: "7", "1-254", "-9" (from 0), "200-" (to 255), "*".
+OctetRange parse_octet_range(std::string_view token, std::string_view field) {
+  if (field == "*" || field == "-") return {0, 255};
+  const std::size_t dash = field.find('-');
+  if (dash == std::string_view::npos) {
+    const std::optional<std::uint32_t> octet = parse_octet(field);
+    if (!octet) reject(token, "bad octet '" + std::string(field) + "'");
+    return {*octet, *octet};
+  }
+  const std::string_view low_text = field.substr(0, dash);
+  const std::string_view high_text = field.substr(dash + 1);
+  const std::optional<std::uint32_t> low = low_text.empty() ? 0u : parse_octet(low_text);
+  const std::optional<std::uint32_t> high = high_text.empty() ? 255u : parse_octet(high_text);
+  if (!low || !high) reject(token, "bad octet range '" + std::string(field) + "'");
+  if (*low > *high) reject(token, "reversed octet range '" + std::string(field) + "'");
+  return {*low, *high};
+}
+
+// "10.0.0-3.1-254": the cartesian product of four octet ranges, as address ranges. Trailing
+// fields that are full (0-255) fold into the range of the field before them, so "10.*.*.*" is one
+// range, not 65536.
+std::vector<AddressRange> parse_octet_ranges(std::string_view token,
+                                             const std::vector<std::string_view>& fields) {
+  std::array<OctetRange, 4> octets{};
+  for (std::size_t i = 0; i < 4; ++i) octets[i] = parse_octet_range(token, fields[i]);
+  // The innermost field that is not full becomes the contiguous part of each range.
+  std::size_t contiguous_field = 0;
+  for (std::size_t i = 4; i-- > 0;) {
+    if (octets[i].first != 0 || octets[i].last != 255) {
+      contiguous_field = i;
+      break;
+    }
+  }
+  const unsigned low_bits = 8 * static_cast<unsigned>(3 - contiguous_field);
+  const std::uint32_t low_mask =
+      low_bits == 0 ? 0 : static_cast<std::uint32_t>((std::uint64_t{1} << low_bits) - 1);
+
+  std::vector<AddressRange> ranges;
+  std::array<std::uint32_t, 4> current{};
+  // Odometer over the fields before the contiguous one.
+  for (std::size_t i = 0; i < contiguous_field; ++i) current[i] = octets[i].first;
+  while (true) {
+    std::uint32_t prefix = 0;
+    for (std::size_t i = 0; i < contiguous_field; ++i) prefix |= current[i] << (24 - 8 * i);
+    const unsigned shift = 24 - 8 * static_cast<unsigned>(contiguous_field);
+    ranges.push_back({prefix | (octets[contiguous_field].first << shift),
+                      prefix | (octets[contiguous_field].last << shift) | low_mask});
+    std::size_t field = contiguous_field;
+    while (field > 0) {
+      --field;
+      if (current[field] < octets[field].last) {
+        ++current[field];
+        break;
+      }
+      current[field] = octets[field].first;
+      if (field == 0) return ranges;
+    }
+    if (contiguous_field == 0) return ranges;
+  }
+}
+
+std::vector<AddressRange> parse_address_spec(std::string_view token) {
+  const std::size_t dash = token.find('-');
+  if (dash != std::string_view::npos && token.find('-', dash + 1) == std::string_view::npos) {
+    const std::optional<std::uint32_t> first = parse_ipv4(token.substr(0, dash));
+    const std::optional<std::uint32_t> last = parse_ipv4(token.substr(dash + 1));
+    if (first && last) {
+      if (*first > *last) reject(token, "range end is below its start");
+      return {{*first, *last}};
+    }
+  }
+  const std::vector<std::string_view> fields = split(token, '.');
+  if (fields.size() != 4) reject(token, "not an IPv4 address, range, CIDR block or hostname");
+  if (dash == std::string_view::npos && token.find('*') == std::string_view::npos) {
+    // A plain dotted quad: name the bad octet.
+    for (std::string_view field : fields) {
+      if (!parse_octet(field)) reject(token, "bad octet '" + std::string(field) + "'");
+    }
+    const std::uint32_t address = *parse_ipv4(token);
+    return {{address, address}};
+  }
+  return parse_octet_ranges(token, fields);
+}
+
+// Sorts and merges overlapping or adjacent ranges.
+std::vector<AddressRange> normalize(std::vector<AddressRange> ranges) {
+  std::sort(ranges.begin(), ranges.end(), [](const AddressRange& left, const AddressRange& right) {
+    return left.first < right.first;
+  });
+  std::vector<AddressRange> merged;
+  for (const AddressRange& range : ranges) {
+    if (!merged.empty() && std::uint64_t{range.first} <= std::uint64_t{merged.back().last} + 1) {
+      merged.back().last = std::max(merged.back().last, range.last);
+    } else {
+      merged.push_back(range);
+    }
+  }
+  return merged;
+}
+
+}  // namespace
+
+TargetSet::TargetSet(std::vector<AddressRange> include, const std::vector<AddressRange>& exclude) {
+  const std::vector<AddressRange> included = normalize(std::move(include));
+  const std::vector<AddressRange> excluded = normalize(exclude);
+  // Sweep both sorted lists once: each include range is cut by the exclusions overlapping it.
+  std::size_t next_exclusion = 0;
+  for (const AddressRange& range : included) {
+    std::uint64_t cursor = range.first;  // first address of `range` not yet emitted or cut
+    while (next_exclusion < excluded.size() && excluded[next_exclusion].last < cursor) {
+      ++next_exclusion;
+    }
+    for (std::size_t i = next_exclusion; i < excluded.size() && excluded[i].first <= range.last;
+         ++i) {
+      if (excluded[i].first > cursor) {
+        ranges_.push_back(
+            {static_cast<std::uint32_t>(cursor), static_cast<std::uint32_t>(excluded[i].first - 1)});
+      }
+      cursor = std::max<std::uint64_t>(cursor, std::uint64_t{excluded[i].last} + 1);
+      if (cursor > range.last) break;
+    }
+    if (cursor <= range.last) {
+      ranges_.push_back({static_cast<std::uint32_t>(cursor), range.last});
+    }
+  }
+  start_index_.reserve(ranges_.size());
+  for (const AddressRange& range : ranges_) {
+    start_index_.push_back(total_);
+    total_ += range.size();
+  }
+}
+
+std::uint32_t TargetSet::at(std::uint64_t index) const noexcept {
+  // The last range whose start index is <= index.
+  const auto after = std::upper_bound(start_index_.begin(), start_index_.end(), index);
+  const auto range = static_cast<std::size_t>(std::distance(start_index_.begin(), after) - 1);
+  return ranges_[range].first + static_cast<std::uint32_t>(index - start_index_[range]);
+}
+
+std::optional<std::uint64_t> TargetSet::index_of(std::uint32_t address) const noexcept {
+  const auto after =
+      std::upper_bound(ranges_.begin(), ranges_.end(), address,
+                       [](std::uint32_t value, const AddressRange& range) { return value < range.first; });
+  if (after == ranges_.begin()) return std::nullopt;
+  const auto range = static_cast<std::size_t>(std::distance(ranges_.begin(), after) - 1);
+  if (address > ranges_[range].last) return std::nullopt;
+  return start_index_[range] + (address - ranges_[range].first);
+}
+
+std::vector<std::uint32_t> resolve_with_getaddrinfo(const std::string& hostname) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;  // one entry per address instead of one per socket type
+  addrinfo* results = nullptr;
+  if (getaddrinfo(hostname.c_str(), nullptr, &hints, &results) != 0) return {};
+  const std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(results, &freeaddrinfo);
+  std::vector<std::uint32_t> addresses;
+  for (const addrinfo* entry = results; entry != nullptr; entry = entry->ai_next) {
+    if (entry->ai_family != AF_INET || entry->ai_addrlen < sizeof(sockaddr_in)) continue;
+    sockaddr_in address{};
+    std::memcpy(&address, entry->ai_addr, sizeof address);
+    const std::uint32_t host_order = ntohl(address.sin_addr.s_addr);
+    if (std::find(addresses.begin(), addresses.end(), host_order) == addresses.end()) {
+      addresses.push_back(host_order);
+    }
+  }
+  return addresses;
+}
+
+std::vector<AddressRange> parse_target_token(std::string_view token, HostResolver resolver) {
+  if (token.empty()) reject(token, "empty target");
+  if (const std::size_t slash = token.find('/'); slash != std::string_view::npos) {
+    return {parse_cidr(token, slash, resolver)};
+  }
+  if (looks_like_hostname(token)) {
+    const std::uint32_t address = resolve_first(token, token, resolver);
+    return {{address, address}};
+  }
+  return parse_address_spec(token);
+}
+
+std::vector<std::string> split_target_tokens(std::string_view text) {
+  std::vector<std::string> tokens;
+  std::string current;
+  bool in_comment = false;
+  for (char character : text) {
+    if (in_comment) {
+      in_comment = character != '\n';
+      continue;
+    }
+    const bool separator = character == ',' || character == ' ' || character == '\t' ||
+                           character == '\n' || character == '\r' || character == '\v' ||
+                           character == '\f';
+    if (character == '#' || separator) {
+      if (!current.empty()) tokens.push_back(std::move(current));
+      current.clear();
+      in_comment = character == '#';
+      continue;
+    }
+    current.push_back(character);
+  }
+  if (!current.empty()) tokens.push_back(std::move(current));
+  return tokens;
+}
+
+std::vector<std::string> read_target_file(const std::string& path) {
+  std::ostringstream contents;
+  if (path == "-") {
+    contents << std::cin.rdbuf();
+    if (std::cin.bad()) throw UsageError("cannot read targets from standard input");
+    return split_target_tokens(contents.str());
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    throw UsageError("cannot read target file '" + path + "': " + std::strerror(errno));
+  }
+  contents << file.rdbuf();
+  if (file.bad()) throw UsageError("cannot read target file '" + path + "'");
+  return split_target_tokens(contents.str());
+}
+
+TargetSet build_target_set(const std::vector<std::string>& include_tokens,
+                           const std::vector<std::string>& exclude_tokens, HostResolver resolver) {
+  std::vector<AddressRange> include;
+  for (const std::string& token : include_tokens) {
+    for (const AddressRange& range : parse_target_token(token, resolver)) include.push_back(range);
+  }
+  std::vector<AddressRange> exclude;
+  for (const std::string& token : exclude_tokens) {
+    for (const AddressRange& range : parse_target_token(token, resolver)) exclude.push_back(range);
+  }
+  return TargetSet(std::move(include), exclude);
+}
+
+std::string format_ipv4(std::uint32_t address) {
+  return std::to_string(address >> 24) + '.' + std::to_string((address >> 16) & 0xFF) + '.' +
+         std::to_string((address >> 8) & 0xFF) + '.' + std::to_string(address & 0xFF);
+}
+
+std::optional<std::uint32_t> parse_ipv4(std::string_view text) noexcept {
+  std::uint32_t address = 0;
+  int octets = 0;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t dot = text.find('.', begin);
+    const std::string_view field =
+        text.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
+    const std::optional<std::uint32_t> octet = parse_octet(field);
+    if (!octet || ++octets > 4) return std::nullopt;
+    address = (address << 8) | *octet;
+    if (dot == std::string_view::npos) break;
+    begin = dot + 1;
+  }
+  if (octets != 4) return std::nullopt;
+  return address;
+}
+
+}  // namespace synscan::scanner
