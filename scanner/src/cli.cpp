@@ -158,7 +158,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
       ("rtt-timeout", po::value(&rtt_timeout), "seconds before an unanswered probe is tried again (default 1)")
       ("seed", po::value(&seed), "permutation seed (shards of one scan must share it)")
       ("shard", po::value(&shard), "i/n: scan the i-th of n disjoint slices")
-      ("ttl", po::value(&ttl), "IP TTL of probes (default 64)");
+      ("ttl", po::value(&ttl), "IP TTL of probes (default 64)")
+      ("udp-payloads", po::value(&plan.udp_payloads_file), "FILE: more UDP payloads (format in README)");
   po::options_description targeting("Targets");
   targeting.add_options()
       ("input-list", po::value(&input_lists)->composing(), "-iL FILE: read targets from FILE ('-' = stdin)")

@@ -18,9 +18,11 @@
 #include "capture.hpp"
 #include "frame_sender.hpp"
 #include "next_hop.hpp"
+#include "packet/checksum.hpp"
 #include "packet/cookie.hpp"
 #include "packet/probe_template.hpp"
 #include "packet/reply.hpp"
+#include "packet/udp_payloads.hpp"
 #include "rate/token_bucket.hpp"
 #include "scanner/errors.hpp"
 #include "scanner/scan_order.hpp"
@@ -116,6 +118,37 @@ std::uint64_t entries_in_shard(const ScanOrder& order, std::uint64_t group) noex
   return entries > offset ? (entries - offset + stride - 1) / stride : 0;
 }
 
+// Writes the cookie into a UDP probe's payload and updates the UDP checksum incrementally
+// (RFC 1624) over the 16-bit words the cookie touched. Words are aligned to the UDP header, which
+// starts at an even offset of the frame.
+void patch_udp_cookie(std::byte* frame, std::size_t payload_offset, std::size_t frame_size,
+                      const packet::UdpPayload& payload, std::uint32_t cookie) noexcept {
+  const std::size_t first = payload_offset + payload.echo.request_offset;
+  const std::size_t last = first + payload.echo.width;  // exclusive
+  const std::size_t word_first = packet::kL4Offset + ((first - packet::kL4Offset) & ~std::size_t{1});
+  std::uint16_t old_words[4];
+  std::size_t words = 0;
+  const auto word_at = [&](std::size_t at) {
+    const unsigned high = std::to_integer<unsigned>(frame[at]);
+    const unsigned low = at + 1 < frame_size ? std::to_integer<unsigned>(frame[at + 1]) : 0;
+    return static_cast<std::uint16_t>(high << 8 | low);
+  };
+  for (std::size_t at = word_first; at < last && words < 4; at += 2) old_words[words++] = word_at(at);
+  packet::UdpPayloadTable::write_cookie(payload, std::span<std::byte>(frame + payload_offset,
+                                                                      frame_size - payload_offset),
+                                        cookie);
+  std::byte* checksum_field = frame + packet::kL4Offset + 6;
+  std::uint16_t checksum = static_cast<std::uint16_t>(std::to_integer<unsigned>(checksum_field[0]) << 8 |
+                                                      std::to_integer<unsigned>(checksum_field[1]));
+  std::size_t index = 0;
+  for (std::size_t at = word_first; at < last && index < words; at += 2, ++index) {
+    checksum = packet::checksum_update16(checksum, old_words[index], word_at(at));
+  }
+  if (checksum == 0) checksum = 0xFFFF;  // RFC 768: zero means "no checksum"
+  checksum_field[0] = static_cast<std::byte>(checksum >> 8);
+  checksum_field[1] = static_cast<std::byte>(checksum & 0xFF);
+}
+
 class Scan {
  public:
   Scan(const ScanPlan& plan, std::vector<std::unique_ptr<output::ResultWriter>>& writers,
@@ -151,7 +184,13 @@ class Scan {
   bool any_on_link_ = false;
   std::optional<packet::Cookie> cookie_;
   std::optional<packet::TcpSynTemplate> syn_template_;
-  std::optional<packet::UdpTemplate> udp_template_;
+  packet::UdpPayloadTable udp_payloads_ = packet::UdpPayloadTable::builtin();
+  std::vector<std::optional<packet::UdpTemplate>> udp_templates_;  // by payload index
+  struct UdpProbe {
+    const packet::UdpTemplate* frame;
+    const packet::UdpPayload* payload;
+  };
+  std::vector<UdpProbe> udp_probes_;  // by UDP port position
   std::optional<ScanOrder> order_;
   std::optional<StateTable> table_;
   std::unique_ptr<SlotInfo[]> slots_;
@@ -223,7 +262,19 @@ void Scan::prepare() {
   const packet::FrameAddressing addressing{hop_.interface_mac, hop_.router_mac, hop_.source_ip,
                                            plan_.ttl, static_cast<std::uint16_t>(::getpid())};
   syn_template_.emplace(addressing, packet::TcpSynOptions{});
-  udp_template_.emplace(addressing, std::span<const std::byte>{});
+  if (!plan_.udp_payloads_file.empty()) {
+    try {
+      udp_payloads_.load_file(plan_.udp_payloads_file);
+    } catch (const packet::PayloadFileError& error) {
+      throw UsageError(error.what());
+    }
+  }
+  udp_templates_.resize(udp_payloads_.payloads().size());
+  for (std::uint16_t port : plan_.ports.udp) {
+    const std::size_t index = udp_payloads_.index_for_port(port);
+    if (!udp_templates_[index]) udp_templates_[index].emplace(addressing, udp_payloads_.payloads()[index].bytes);
+    udp_probes_.push_back({&*udp_templates_[index], &udp_payloads_.payloads()[index]});
+  }
 
   tcp_probe_of_port_.assign(65536, -1);
   udp_probe_of_port_.assign(65536, -1);
@@ -282,9 +333,16 @@ std::uint32_t Scan::build_probe(std::uint64_t group, std::uint64_t entry,
                          cookie_->sequence(target, port, source_port));
     size = static_cast<std::uint32_t>(syn_template_->size());
   } else {
-    const std::uint16_t port = plan_.ports.udp[probe - plan_.ports.tcp.size()];
-    udp_template_->write(out, target, cookie_->source_port(target, port), port);
-    size = static_cast<std::uint32_t>(udp_template_->size());
+    const std::size_t udp_index = probe - plan_.ports.tcp.size();
+    const std::uint16_t port = plan_.ports.udp[udp_index];
+    const UdpProbe& udp = udp_probes_[udp_index];
+    const std::uint16_t source_port = cookie_->source_port(target, port);
+    udp.frame->write(out, target, source_port, port);
+    size = static_cast<std::uint32_t>(udp.frame->size());
+    if (udp.payload->echo.width != 0) {
+      patch_udp_cookie(out, udp.frame->payload_offset(), size, *udp.payload,
+                       cookie_->sequence(target, port, source_port));
+    }
   }
   if (neighbour_mac) std::memcpy(out + packet::kDestinationMacOffset, neighbour_mac->data(), neighbour_mac->size());
   return size;
@@ -497,11 +555,20 @@ void Scan::handle_frame(std::span<const std::byte> frame) noexcept {
       target = reply.source_ip, port = reply.source_port, protocol = Protocol::kTcp;
       break;
     }
-    case packet::kProtocolUdp:
+    case packet::kProtocolUdp: {
       validation = cookie_->validate_udp(reply);
       reason = Reason::kUdpResponse;
       target = reply.source_ip, port = reply.source_port, protocol = Protocol::kUdp;
+      // Where the protocol echoes an id, the reply must carry our cookie back.
+      const packet::UdpPayload& payload = udp_payloads_.for_port(port);
+      if (validation == packet::Validation::kValid &&
+          packet::UdpPayloadTable::check_echo(
+              payload, reply.udp_payload, cookie_->sequence(target, port, reply.destination_port)) ==
+              packet::EchoCheck::kMismatch) {
+        validation = packet::Validation::kWrongCookie;
+      }
       break;
+    }
     case packet::kProtocolIcmp:
       validation = cookie_->validate_icmp_quote(reply);
       reason = icmp_reason(reply.icmp_type, reply.icmp_code);

@@ -23,6 +23,7 @@ struct OutputRequest {
 struct ScanPlan {
   TargetSet targets;
   PortList ports;  ///< TCP ports probed with SYN, UDP ports with UDP probes
+  std::string udp_payloads_file;  ///< --udp-payloads: more payloads (format: packet/udp_payloads.hpp)
 
   double rate = 10'000;          ///< packets per second; 0 = as fast as possible
   unsigned retries = 1;          ///< extra sends of unanswered probes
