@@ -139,7 +139,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   const std::vector<std::string> arguments = normalise_arguments(raw_arguments, plan.verbosity, plan.debug);
 
   std::vector<std::string> targets, input_lists, excludes, exclude_files;
-  std::string ports, rate = "10000", retries, wait = "2", rtt_timeout = "1", seed, shard, source_ip,
+  std::string ports, rate = "10000", retries, wait = "2", initial_rtt = "1", min_rtt = "100ms", max_rtt = "10", seed, shard, source_ip,
                      source_port, router_mac, ttl = "64";
   std::string output_xml, output_grepable, output_json, output_all;
   bool udp = false, syn = false;
@@ -155,7 +155,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
       ("retries", po::value(&retries), "extra tries for unanswered probes (default 1)")
       ("max-retries", po::value(&retries), "alias of --retries")
       ("wait", po::value(&wait), "seconds to wait for late replies after the last try (default 2)")
-      ("rtt-timeout", po::value(&rtt_timeout), "seconds before an unanswered probe is tried again (default 1)")
+      ("initial-rtt-timeout", po::value(&initial_rtt), "retry timeout before RTT is measured (default 1s)")
+      ("rtt-timeout", po::value(&initial_rtt), "alias of --initial-rtt-timeout")
+      ("min-rtt-timeout", po::value(&min_rtt), "lower bound of the adaptive retry timeout (default 100ms)")
+      ("max-rtt-timeout", po::value(&max_rtt), "upper bound of the adaptive retry timeout (default 10s)")
       ("seed", po::value(&seed), "permutation seed (shards of one scan must share it)")
       ("shard", po::value(&shard), "i/n: scan the i-th of n disjoint slices")
       ("ttl", po::value(&ttl), "IP TTL of probes (default 64)")
@@ -239,8 +242,15 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   plan.rate = (rate == "max") ? 0.0 : parse_number<double>(rate, "--rate", 0.0, 1e9);
   if (!retries.empty()) plan.retries = parse_number<unsigned>(retries, "--retries", 0u, 10u);
   plan.wait_seconds = parse_seconds(wait, "--wait");
-  plan.rtt_timeout = parse_seconds(rtt_timeout, "--rtt-timeout");
-  if (plan.rtt_timeout < 0.001) throw UsageError("invalid --rtt-timeout '" + rtt_timeout + "': at least 1ms");
+  plan.initial_rtt_timeout = parse_seconds(initial_rtt, "--initial-rtt-timeout");
+  plan.min_rtt_timeout = parse_seconds(min_rtt, "--min-rtt-timeout");
+  plan.max_rtt_timeout = parse_seconds(max_rtt, "--max-rtt-timeout");
+  if (plan.min_rtt_timeout < 0.001 || plan.initial_rtt_timeout < 0.001) {
+    throw UsageError("RTT timeouts must be at least 1ms");
+  }
+  if (plan.max_rtt_timeout < plan.min_rtt_timeout) {
+    throw UsageError("--max-rtt-timeout '" + max_rtt + "' is below --min-rtt-timeout '" + min_rtt + "'");
+  }
   plan.ttl = parse_number<std::uint8_t>(ttl, "--ttl", 1, 255);
   if (!shard.empty()) plan.shard = parse_shard(shard);
   if (!seed.empty()) {

@@ -25,6 +25,7 @@
 #include "packet/udp_payloads.hpp"
 #include "rate/token_bucket.hpp"
 #include "scanner/errors.hpp"
+#include "scanner/rtt_estimator.hpp"
 #include "scanner/scan_order.hpp"
 #include "scanner/state_table.hpp"
 
@@ -153,7 +154,14 @@ class Scan {
  public:
   Scan(const ScanPlan& plan, std::vector<std::unique_ptr<output::ResultWriter>>& writers,
        const std::atomic<int>& interrupts)
-      : plan_(plan), writers_(writers), interrupts_(interrupts) {}
+      : plan_(plan),
+        writers_(writers),
+        interrupts_(interrupts),
+        rtt_(seconds(plan.initial_rtt_timeout), seconds(plan.min_rtt_timeout),
+             seconds(plan.max_rtt_timeout)) {}
+  static Nanoseconds seconds(double value) {
+    return std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(value));
+  }
 
   ScanOutcome run();
 
@@ -202,6 +210,11 @@ class Scan {
 
   TransmitCounters tx_;
   CaptureCounters rx_;
+  RttEstimator rtt_;
+  // A probe's identity across the scan, for RTT samples: never 0.
+  [[nodiscard]] std::uint64_t probe_key(std::uint64_t group, std::uint64_t entry) const noexcept {
+    return group * order_->max_entries_per_group() + entry + 1;
+  }
 
   std::mutex done_mutex_;
   std::condition_variable done_ready_;
@@ -292,7 +305,7 @@ void Scan::prepare() {
   const double group_send_seconds =
       static_cast<double>(order_->max_entries_per_group()) / plan_.shard.count / rate;
   const double group_life = group_send_seconds * (plan_.retries + 1) +
-                            plan_.rtt_timeout * plan_.retries + plan_.wait_seconds + 0.5;
+                            plan_.max_rtt_timeout * plan_.retries + plan_.wait_seconds + 0.5;
   const auto wanted_slots = static_cast<std::uint64_t>(
       std::ceil(group_life / std::max(group_send_seconds, 1e-3))) + 2;
   const std::size_t slot_count =
@@ -372,8 +385,6 @@ void Scan::transmit(const std::stop_token& stop) {
   std::vector<std::byte> frame_memory(static_cast<std::size_t>(max_batch) * kMaxFrame);
   std::vector<FrameRef> batch(max_batch);
   SendCounters send_counters;
-  const auto rtt_timeout = std::chrono::duration_cast<Nanoseconds>(
-      std::chrono::duration<double>(plan_.rtt_timeout));
   const auto final_wait = std::chrono::duration_cast<Nanoseconds>(
       std::chrono::duration<double>(plan_.wait_seconds));
 
@@ -443,6 +454,7 @@ void Scan::transmit(const std::stop_token& stop) {
 
     const std::uint32_t budget = pacer.next_batch(stop);
     if (budget == 0) break;
+    now = rate::monotonic_now();  // the batch's send time, for RTT samples
     std::uint32_t filled = 0;
     while (filled < budget && sending != active.end()) {
       ActiveGroup& group = *sending;
@@ -450,7 +462,7 @@ void Scan::transmit(const std::stop_token& stop) {
       if (!group.walk.next(entry)) {
         // Pass over: time the next one from this pass's last send.
         group.phase = group.pass < plan_.retries ? Phase::kWaiting : Phase::kFinalWait;
-        group.deadline = rate::monotonic_now() + (group.pass < plan_.retries ? rtt_timeout : final_wait);
+        group.deadline = rate::monotonic_now() + (group.pass < plan_.retries ? rtt_.timeout() : final_wait);
         sending = std::find_if(active.begin(), active.end(), [](const ActiveGroup& candidate) {
           return candidate.phase == Phase::kSending;
         });
@@ -458,6 +470,14 @@ void Scan::transmit(const std::stop_token& stop) {
         continue;
       }
       if (table_->mark_sent(group.slot, group.group, entry) != MarkSent::kMarked) continue;
+      const std::uint64_t key = probe_key(group.group, entry);
+      if (RttEstimator::wants_sample(key)) {
+        if (group.pass == 0) {
+          rtt_.record_send(key, now);
+        } else {
+          rtt_.forget(key);
+        }
+      }
       (group.pass == 0 ? tx_.first_pass_probes : tx_.retry_probes)
           .fetch_add(1, std::memory_order_relaxed);
       std::byte* out = frame_memory.data() + static_cast<std::size_t>(filled) * kMaxFrame;
@@ -607,11 +627,14 @@ void Scan::handle_frame(std::span<const std::byte> frame) noexcept {
       std::uint64_t{location.local_host} * probes_per_host_ + static_cast<std::uint64_t>(probe);
   const std::size_t slot = static_cast<std::size_t>(location.group % table_->slot_count());
   switch (table_->finalize(slot, location.group, entry, result_code(reason), reply.ttl)) {
-    case Finalize::kFirst:
+    case Finalize::kFirst: {
       slots_[slot].finals.fetch_add(1, std::memory_order_relaxed);
+      const std::uint64_t key = probe_key(location.group, entry);
+      if (RttEstimator::wants_sample(key)) rtt_.on_answer(key, rate::monotonic_now());
       bump(rx_.results);
       if (state_for(protocol, reason) == PortState::kOpen) bump(rx_.open_found);
       break;
+    }
     case Finalize::kDuplicate:
       bump(rx_.duplicates);
       break;

@@ -64,6 +64,7 @@ class ScanOrder {
     std::uint64_t first_position_;
     std::uint64_t position_;
     std::uint32_t stride_;
+    std::uint64_t entry_count_;  ///< entries_in_group(group): positions run over [0, entry_count_)
   };
 
  private:

@@ -28,7 +28,9 @@ struct ScanPlan {
   double rate = 10'000;          ///< packets per second; 0 = as fast as possible
   unsigned retries = 1;          ///< extra sends of unanswered probes
   double wait_seconds = 2.0;     ///< after a group's last send, wait this long for late replies
-  double rtt_timeout = 1.0;      ///< seconds before an unanswered probe is retried
+  double initial_rtt_timeout = 1.0;  ///< retry timeout until the first RTT sample (seconds)
+  double min_rtt_timeout = 0.1;      ///< the adaptive retry timeout stays within [min, max]
+  double max_rtt_timeout = 10.0;
   std::uint64_t seed = 0;        ///< permutation seed
   Shard shard;
 

@@ -1,0 +1,111 @@
+// Probe order: a host permutation cut into groups, and a second permutation inside each group.
+// Everything is computed from (seed, group, position), so any shard or restarted pass can
+// recompute any part of the order without stored state.
+#include "scanner/scan_order.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace synscan::scanner {
+namespace {
+
+// Largest state-table slot the planner chooses: 1 Mi entries = 4 MiB per group in flight.
+constexpr std::uint64_t kMaxEntriesPerGroup = std::uint64_t{1} << 20;
+// Rate assumed for hosts_per_group when the rate is unlimited.
+constexpr double kUnlimitedRateEstimate = 1e6;
+
+// The in-group permutation's seed: a mix of the scan seed and the group number, so groups are
+// shuffled independently while every shard derives the same order from the same seed.
+std::uint64_t group_seed(std::uint64_t seed, std::uint64_t group) noexcept {
+  std::uint64_t mixed = seed ^ ((group + 1) * 0x9E3779B97F4A7C15ULL);
+  mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  mixed = (mixed ^ (mixed >> 27)) * 0x94D049BB133111EBULL;
+  return mixed ^ (mixed >> 31);
+}
+
+// Positions q in [0, entries) with q % count == index - 1.
+std::uint64_t positions_in_shard(std::uint64_t entries, const Shard& shard) noexcept {
+  const std::uint64_t offset = shard.index - 1;
+  return entries > offset ? (entries - offset + shard.count - 1) / shard.count : 0;
+}
+
+}  // namespace
+
+ScanOrder::ScanOrder(std::uint64_t host_count, std::uint32_t probes_per_host,
+                     std::uint32_t hosts_per_group, std::uint64_t seed, Shard shard)
+    : host_count_(host_count),
+      probes_per_host_(probes_per_host),
+      hosts_per_group_(std::max<std::uint32_t>(hosts_per_group, 1)),
+      group_count_((host_count + hosts_per_group_ - 1) / hosts_per_group_),
+      seed_(seed),
+      shard_(shard.count == 0 ? Shard{} : shard),
+      host_permutation_(std::max<std::uint64_t>(host_count, 1), seed) {}
+
+std::uint32_t ScanOrder::hosts_in_group(std::uint64_t group) const noexcept {
+  const std::uint64_t first_position = group * hosts_per_group_;
+  if (first_position >= host_count_) return 0;
+  return static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(hosts_per_group_, host_count_ - first_position));
+}
+
+std::uint64_t ScanOrder::entries_in_group(std::uint64_t group) const noexcept {
+  return std::uint64_t{hosts_in_group(group)} * probes_per_host_;
+}
+
+std::uint64_t ScanOrder::max_entries_per_group() const noexcept {
+  return std::min<std::uint64_t>(hosts_per_group_, host_count_) * probes_per_host_;
+}
+
+std::uint64_t ScanOrder::shard_probe_count() const noexcept {
+  if (group_count_ == 0) return 0;
+  // Every group but the last is full.
+  return (group_count_ - 1) * positions_in_shard(entries_in_group(0), shard_) +
+         positions_in_shard(entries_in_group(group_count_ - 1), shard_);
+}
+
+bool ScanOrder::in_shard(std::uint64_t group, std::uint64_t entry) const noexcept {
+  if (shard_.count == 1) return true;
+  const Permutation entry_order(entries_in_group(group), group_seed(seed_, group));
+  return entry_order.inverse(entry) % shard_.count == shard_.index - 1;
+}
+
+std::uint64_t ScanOrder::host_index(std::uint64_t group, std::uint32_t local_host) const noexcept {
+  return host_permutation_.at(group * hosts_per_group_ + local_host);
+}
+
+ScanOrder::Location ScanOrder::locate(std::uint64_t host_index) const noexcept {
+  const std::uint64_t position = host_permutation_.inverse(host_index);
+  return {position / hosts_per_group_, static_cast<std::uint32_t>(position % hosts_per_group_)};
+}
+
+ScanOrder::GroupWalk::GroupWalk(const ScanOrder& order, std::uint64_t group) noexcept
+    : permutation_(order.entries_in_group(group), group_seed(order.seed_, group)),
+      group_(group),
+      first_position_(order.shard_.index - 1),
+      position_(first_position_),
+      stride_(order.shard_.count),
+      entry_count_(order.entries_in_group(group)) {}
+
+bool ScanOrder::GroupWalk::next(std::uint64_t& entry) noexcept {
+  if (position_ >= entry_count_) return false;
+  entry = permutation_.at(position_);
+  position_ += stride_;
+  return true;
+}
+
+std::uint32_t choose_hosts_per_group(std::uint64_t host_count, std::uint32_t probes_per_host,
+                                     double packets_per_second, double group_seconds) noexcept {
+  const double rate = packets_per_second > 0.0 ? packets_per_second : kUnlimitedRateEstimate;
+  const std::uint64_t probes = std::max<std::uint32_t>(probes_per_host, 1);
+  const double wanted = std::ceil(rate * std::max(group_seconds, 0.0) / static_cast<double>(probes));
+  std::uint64_t hosts = wanted >= static_cast<double>(std::numeric_limits<std::uint32_t>::max())
+                            ? std::numeric_limits<std::uint32_t>::max()
+                            : static_cast<std::uint64_t>(std::max(wanted, 1.0));
+  // Bound the state-table slot, unless a single host's probes already exceed the bound.
+  hosts = std::min(hosts, std::max<std::uint64_t>(kMaxEntriesPerGroup / probes, 1));
+  hosts = std::min(hosts, std::max<std::uint64_t>(host_count, 1));
+  return static_cast<std::uint32_t>(hosts);
+}
+
+}  // namespace synscan::scanner
