@@ -5,10 +5,14 @@
 /// a pipeline, a crash) always sees whole records; `finish()` closes the document well-formed and
 /// may be called at any point after `begin()` (also on interruption). Write failures (EPIPE,
 /// ENOSPC) throw OutputError once; the engine stops the scan cleanly.
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "output/result.hpp"
 
@@ -66,8 +70,23 @@ inline constexpr FormatInfo kFormats[] = {
 
 std::unique_ptr<ResultWriter> make_writer(Format format, std::unique_ptr<OutputFile> file);
 
+/// The service name a writer prints for a port ("" when unknown). The returned view must stay
+/// valid for the writer's lifetime. Lets a caller use a services file the user named explicitly,
+/// and lets tests feed names nmap tooling must cope with (a '/' in a name).
+using ServiceLookup = std::function<std::string_view(Protocol, std::uint16_t)>;
+/// As above, with the service names taken from `lookup` instead of service_name_view().
+std::unique_ptr<ResultWriter> make_writer(Format format, std::unique_ptr<OutputFile> file,
+                                          ServiceLookup lookup);
+
+/// nmap's collapse rule (portlist.cc, verbosity 0): a state other than open with more than this
+/// many ports on one host is not listed port by port but summarised (XML <extraports>, greppable
+/// "Ignored State"). With --open, closed and filtered are always summarised.
+inline constexpr std::size_t kMaxListedPortsPerState = 25;
+
 /// Service name for a port: the built-in licence-clean table first, then /etc/services
 /// (getservbyport_r, loaded once). Empty string when unknown.
 [[nodiscard]] std::string service_name(Protocol protocol, std::uint16_t port);
+/// The same name without a copy: views static storage that lives until the program exits.
+[[nodiscard]] std::string_view service_name_view(Protocol protocol, std::uint16_t port) noexcept;
 
 }  // namespace synscan::output

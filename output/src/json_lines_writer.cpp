@@ -1,0 +1,63 @@
+// JSON lines (-oJ): one object per final (host, port) result, one line each, flushed per line:
+//
+//   {"ip":"198.18.0.5","port":80,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,
+//    "service":"http","time":1764051234}            (on one line; keys always in this order)
+//
+// The stream is lossless and self-contained per line: every record carries everything about its
+// result, so begin(), host() and finish() write nothing — a header or footer line would break
+// `jq`/`grep` pipelines that expect one uniform record type, and an interrupted scan is still a
+// valid file (every line complete). Hosts that never answered still produce their per-port lines
+// (filtered/no-response): that is the information the other formats summarise away.
+// With --open only open and open|filtered results are written.
+#include <fmt/format.h>
+
+#include "format.hpp"
+#include "writer_factories.hpp"
+
+namespace synscan::output::detail {
+namespace {
+
+class JsonLinesWriter final : public ResultWriter {
+ public:
+  JsonLinesWriter(std::unique_ptr<OutputFile> file, ServiceLookup lookup)
+      : file_(std::move(file)), lookup_(std::move(lookup)) {}
+
+  void begin(const ScanInfo& info) override { only_open_ = info.only_open; }
+
+  void port_result(std::uint32_t address, const PortResult& result, std::time_t when) override {
+    if (only_open_ && result.state != PortState::kOpen &&
+        result.state != PortState::kOpenFiltered) {
+      return;
+    }
+    line_.clear();
+    line_ += "{\"ip\":\"";
+    line_ += ipv4_text(address);
+    fmt::format_to(std::back_inserter(line_),
+                   "\",\"port\":{},\"proto\":\"{}\",\"state\":\"{}\",\"reason\":\"{}\",\"ttl\":{},"
+                   "\"service\":",
+                   result.port, to_string(result.protocol), to_string(result.state),
+                   to_string(result.reason), result.reason_ttl);
+    append_json_string(line_, lookup_(result.protocol, result.port));
+    fmt::format_to(std::back_inserter(line_), ",\"time\":{}}}\n", static_cast<long long>(when));
+    file_->write(line_);
+    file_->flush();
+  }
+
+  void host(const HostResult&) override {}
+  void finish(const ScanSummary&) override {}
+
+ private:
+  std::unique_ptr<OutputFile> file_;
+  ServiceLookup lookup_;
+  std::string line_;  // reused: no allocation per record once warm
+  bool only_open_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ResultWriter> make_json_lines_writer(std::unique_ptr<OutputFile> file,
+                                                     ServiceLookup lookup) {
+  return std::make_unique<JsonLinesWriter>(std::move(file), std::move(lookup));
+}
+
+}  // namespace synscan::output::detail

@@ -1,0 +1,119 @@
+// JSON lines (-oJ): one complete, flushed, parseable object per port result, keys in a fixed order.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "output_test_support.hpp"
+
+namespace synscan::output {
+namespace {
+
+using test_support::SampleScan;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(JsonLinesTest, OneLinePerPortResultInTheDocumentedShape) {
+  const SampleScan scan;
+  const std::string text =
+      test_support::write_scan(Format::kJsonLines, test_support::temp_path("scan.jsonl"), scan.info,
+                               scan.hosts(), scan.summary());
+  const std::vector<std::string> lines = lines_of(text);
+  ASSERT_EQ(lines.size(),
+            scan.mixed_ports.size() + scan.collapsed_ports.size() + scan.closed_only_ports.size());
+  EXPECT_EQ(lines[0],
+            R"({"ip":"198.18.0.5","port":22,"proto":"tcp","state":"open","reason":"syn-ack",)"
+            R"("ttl":64,"service":"ssh","time":1764051234})");
+  EXPECT_EQ(lines[6], R"({"ip":"198.18.0.5","port":161,"proto":"udp","state":"open|filtered",)"
+                      R"("reason":"no-response","ttl":0,"service":"snmp","time":1764051234})");
+  EXPECT_EQ(lines[4],
+            R"({"ip":"198.18.0.5","port":9999,"proto":"tcp","state":"open","reason":"syn-ack",)"
+            R"("ttl":64,"service":"odd/svc<&\"'>","time":1764051234})");
+}
+
+TEST(JsonLinesTest, UnknownServiceIsEmptyString) {
+  const std::string path = test_support::temp_path("unknown.jsonl");
+  auto writer = make_writer(Format::kJsonLines, std::make_unique<OutputFile>(path));
+  writer->begin(SampleScan().info);
+  writer->port_result(test_support::ipv4(10, 1, 2, 3),
+                      test_support::tcp(61999, PortState::kClosed, Reason::kReset, 255), 7);
+  writer.reset();
+  EXPECT_EQ(test_support::read_file(path),
+            R"({"ip":"10.1.2.3","port":61999,"proto":"tcp","state":"closed","reason":"reset",)"
+            R"("ttl":255,"service":"","time":7})"
+            "\n");
+}
+
+TEST(JsonLinesTest, OnlyOpenKeepsOpenAndOpenFiltered) {
+  const SampleScan scan(/*only_open=*/true);
+  const std::string text =
+      test_support::write_scan(Format::kJsonLines, test_support::temp_path("open.jsonl"), scan.info,
+                               scan.hosts(), scan.summary());
+  const std::vector<std::string> lines = lines_of(text);
+  ASSERT_EQ(lines.size(), 5U);  // 22, 9999, 53, 161 on .5; 22 on .9
+  for (const std::string& line : lines) {
+    EXPECT_TRUE(line.find(R"("state":"open")") != std::string::npos ||
+                line.find(R"("state":"open|filtered")") != std::string::npos)
+        << line;
+  }
+}
+
+TEST(JsonLinesTest, BeginHostAndFinishWriteNothing) {
+  const SampleScan scan;
+  const std::string path = test_support::temp_path("quiet.jsonl");
+  auto writer = make_writer(Format::kJsonLines, std::make_unique<OutputFile>(path));
+  writer->begin(scan.info);
+  for (const HostResult& host : scan.hosts()) writer->host(host);
+  writer->finish(scan.summary(/*interrupted=*/true));
+  writer.reset();
+  EXPECT_EQ(test_support::read_file(path), "");
+}
+
+TEST(JsonLinesTest, PythonJsonParsesEveryLineWithTheRightFields) {
+  const std::string python = test_support::python_with("json");
+  if (python.empty()) GTEST_SKIP() << "no python3";
+  const SampleScan scan;
+  const std::string path = test_support::temp_path("parse.jsonl");
+  test_support::write_scan(Format::kJsonLines, path, scan.info, scan.hosts(), scan.summary());
+  const std::string script_path = test_support::temp_path("check_jsonl.py");
+  test_support::write_file(script_path, R"PY(
+import json, sys
+keys = ["ip", "port", "proto", "state", "reason", "ttl", "service", "time"]
+count = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    record = json.loads(line)
+    assert list(record.keys()) == keys, record
+    assert isinstance(record["port"], int) and isinstance(record["ttl"], int)
+    assert isinstance(record["time"], int) and record["time"] == 1764051234
+    assert record["proto"] in ("tcp", "udp")
+    assert record["state"] in ("open", "closed", "filtered", "open|filtered")
+    count += 1
+    if record["port"] == 9999:
+        print("odd", record["service"])
+print("records", count)
+)PY");
+  const test_support::CommandResult result =
+      test_support::run_command(python + " " + script_path + " " + path);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "odd odd/svc<&\"'>\nrecords 50\n");
+}
+
+TEST(JsonLinesTest, ControlCharactersAreEscaped) {
+  const std::string path = test_support::temp_path("ctl.jsonl");
+  auto writer = make_writer(Format::kJsonLines, std::make_unique<OutputFile>(path),
+                            [](Protocol, std::uint16_t) -> std::string_view {
+                              return std::string_view("a\\b\"c\n\x01", 7);
+                            });
+  writer->begin(SampleScan().info);
+  writer->port_result(1, test_support::tcp(1, PortState::kOpen, Reason::kSynAck, 1), 0);
+  writer.reset();
+  EXPECT_NE(test_support::read_file(path).find(R"("service":"a\\b\"c\n\u0001")"), std::string::npos)
+      << test_support::read_file(path);
+}
+
+}  // namespace
+}  // namespace synscan::output
