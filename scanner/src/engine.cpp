@@ -407,20 +407,20 @@ void Scan::transmit(const std::stop_token& stop) {
     }
     hand_over(group, false);
   };
+  // Group g lives in slot g % slot_count (the capture thread finds it there); the slot must have
+  // been written out and released by the output thread first.
   const auto open_group = [&]() -> bool {
     if (next_group >= group_count) return false;
-    for (std::size_t slot = 0; slot < table_->slot_count(); ++slot) {
-      if (!slots_[slot].free.load(std::memory_order_acquire)) continue;
-      slots_[slot].free.store(false, std::memory_order_relaxed);
-      slots_[slot].finals.store(0, std::memory_order_relaxed);
-      slots_[slot].opened_at = std::time(nullptr);
-      table_->open_slot(slot, next_group);
-      active.push_back({next_group, slot, ScanOrder::GroupWalk(*order_, next_group), 0,
-                        Phase::kSending, {}, entries_in_shard(*order_, next_group)});
-      ++next_group;
-      return true;
-    }
-    return false;
+    const std::size_t slot = static_cast<std::size_t>(next_group % table_->slot_count());
+    if (!slots_[slot].free.load(std::memory_order_acquire)) return false;
+    slots_[slot].free.store(false, std::memory_order_relaxed);
+    slots_[slot].finals.store(0, std::memory_order_relaxed);
+    slots_[slot].opened_at = std::time(nullptr);
+    table_->open_slot(slot, next_group);
+    active.push_back({next_group, slot, ScanOrder::GroupWalk(*order_, next_group), 0, Phase::kSending,
+                      {}, entries_in_shard(*order_, next_group)});
+    ++next_group;
+    return true;
   };
 
   while (!stop.stop_requested()) {

@@ -63,7 +63,8 @@ std::uint64_t Permutation::decrypt(std::uint64_t value) const noexcept {
   std::uint64_t left = value >> half_bits_;
   std::uint64_t right = value & half_mask_;
   for (int round = 3; round >= 0; --round) {
-    const std::uint64_t previous_left = right ^ (round_function(left, round_keys_[round]) & half_mask_);
+    const std::uint64_t previous_left =
+        right ^ (round_function(left, round_keys_[round]) & half_mask_);
     right = left;
     left = previous_left;
   }

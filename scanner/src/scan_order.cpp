@@ -98,7 +98,8 @@ std::uint32_t choose_hosts_per_group(std::uint64_t host_count, std::uint32_t pro
                                      double packets_per_second, double group_seconds) noexcept {
   const double rate = packets_per_second > 0.0 ? packets_per_second : kUnlimitedRateEstimate;
   const std::uint64_t probes = std::max<std::uint32_t>(probes_per_host, 1);
-  const double wanted = std::ceil(rate * std::max(group_seconds, 0.0) / static_cast<double>(probes));
+  const double wanted =
+      std::ceil(rate * std::max(group_seconds, 0.0) / static_cast<double>(probes));
   std::uint64_t hosts = wanted >= static_cast<double>(std::numeric_limits<std::uint32_t>::max())
                             ? std::numeric_limits<std::uint32_t>::max()
                             : static_cast<std::uint64_t>(std::max(wanted, 1.0));

@@ -15,8 +15,10 @@ constexpr unsigned kGenerationShift = 10;
 constexpr std::uint32_t kGenerationMask = 0x3F << kGenerationShift;
 constexpr unsigned kTtlShift = 16;
 
-constexpr std::uint32_t generation_bits(std::uint64_t group) noexcept {
-  return static_cast<std::uint32_t>(group % 64) << kGenerationShift;
+// Successive groups in one slot are slot_count apart, so the generation counts slot reuses:
+// (group / slot_count) % 64 differs between any two groups that follow each other in a slot.
+constexpr std::uint32_t generation_bits(std::uint64_t group, std::size_t slot_count) noexcept {
+  return static_cast<std::uint32_t>((group / slot_count) % 64) << kGenerationShift;
 }
 
 }  // namespace
@@ -37,7 +39,7 @@ std::size_t StateTable::memory_bytes() const noexcept {
 }
 
 void StateTable::open_slot(std::size_t slot, std::uint64_t group) noexcept {
-  const std::uint32_t fresh = generation_bits(group);
+  const std::uint32_t fresh = generation_bits(group, slot_count_);
   std::atomic<std::uint32_t>* const entries = &entries_[slot * entries_per_slot_];
   for (std::size_t entry = 0; entry < entries_per_slot_; ++entry) {
     entries[entry].store(fresh, std::memory_order_relaxed);
@@ -56,7 +58,7 @@ std::uint64_t StateTable::slot_group(std::size_t slot) const noexcept {
 
 MarkSent StateTable::mark_sent(std::size_t slot, std::uint64_t group, std::size_t entry) noexcept {
   std::atomic<std::uint32_t>& cell = entries_[slot * entries_per_slot_ + entry];
-  const std::uint32_t generation = generation_bits(group);
+  const std::uint32_t generation = generation_bits(group, slot_count_);
   std::uint32_t current = cell.load(std::memory_order_acquire);
   while (true) {
     if ((current & kGenerationMask) != generation ||
@@ -75,9 +77,9 @@ MarkSent StateTable::mark_sent(std::size_t slot, std::uint64_t group, std::size_
 Finalize StateTable::finalize(std::size_t slot, std::uint64_t group, std::size_t entry,
                               std::uint8_t result_code, std::uint8_t ttl) noexcept {
   std::atomic<std::uint32_t>& cell = entries_[slot * entries_per_slot_ + entry];
-  const std::uint32_t generation = generation_bits(group);
-  const std::uint32_t answer =
-      ((std::uint32_t{result_code} << kResultShift) & kResultMask) | (std::uint32_t{ttl} << kTtlShift);
+  const std::uint32_t generation = generation_bits(group, slot_count_);
+  const std::uint32_t answer = ((std::uint32_t{result_code} << kResultShift) & kResultMask) |
+                               (std::uint32_t{ttl} << kTtlShift);
   std::uint32_t current = cell.load(std::memory_order_acquire);
   while (true) {
     // Both checks: the generation catches a slot reopened for another group, the published group

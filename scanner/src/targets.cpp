@@ -25,7 +25,9 @@ namespace {
   throw UsageError("invalid target '" + std::string(token) + "': " + std::string(reason));
 }
 
-bool is_digit(char character) noexcept { return character >= '0' && character <= '9'; }
+bool is_digit(char character) noexcept {
+  return character >= '0' && character <= '9';
+}
 bool is_letter(char character) noexcept {
   return (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z');
 }
@@ -215,8 +217,8 @@ TargetSet::TargetSet(std::vector<AddressRange> include, const std::vector<Addres
     for (std::size_t i = next_exclusion; i < excluded.size() && excluded[i].first <= range.last;
          ++i) {
       if (excluded[i].first > cursor) {
-        ranges_.push_back(
-            {static_cast<std::uint32_t>(cursor), static_cast<std::uint32_t>(excluded[i].first - 1)});
+        ranges_.push_back({static_cast<std::uint32_t>(cursor),
+                           static_cast<std::uint32_t>(excluded[i].first - 1)});
       }
       cursor = std::max<std::uint64_t>(cursor, std::uint64_t{excluded[i].last} + 1);
       if (cursor > range.last) break;
@@ -240,9 +242,9 @@ std::uint32_t TargetSet::at(std::uint64_t index) const noexcept {
 }
 
 std::optional<std::uint64_t> TargetSet::index_of(std::uint32_t address) const noexcept {
-  const auto after =
-      std::upper_bound(ranges_.begin(), ranges_.end(), address,
-                       [](std::uint32_t value, const AddressRange& range) { return value < range.first; });
+  const auto after = std::upper_bound(
+      ranges_.begin(), ranges_.end(), address,
+      [](std::uint32_t value, const AddressRange& range) { return value < range.first; });
   if (after == ranges_.begin()) return std::nullopt;
   const auto range = static_cast<std::size_t>(std::distance(ranges_.begin(), after) - 1);
   if (address > ranges_[range].last) return std::nullopt;

@@ -11,7 +11,10 @@
 ///   bits  0..3   send count (0 = unsent), saturates at 15
 ///   bits  4..8   result code (0 = pending; 1..31 = final, meaning defined by the engine)
 ///   bit   9      reported: the per-port record was emitted
-///   bits 10..15  generation (group number mod 64)
+///   bits 10..15  generation ((group / slot_count) mod 64: how often the slot was reused)
+///
+/// Contract: group g lives in slot g % slot_count (the engine opens it only there), so a slot's
+/// consecutive groups have different generations.
 ///   bits 16..23  TTL of the reply that finalized the entry
 #include <atomic>
 #include <cstddef>
