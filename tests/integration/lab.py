@@ -1,0 +1,536 @@
+#!/usr/bin/env python3
+"""synscan's network-namespace test lab (stdlib only; needs root).
+
+Topology for lab id ID (all names <= 15 characters, all addresses in 198.18.0.0/15):
+
+    ssS<ID> (scanner)                         ssT<ID> (target)
+    ssvS<ID> 198.19.X.1/24  <--- veth --->   ssvT<ID> 198.19.X.2/24
+    default via 198.19.X.2                    local <prefix> dev lo   (answers every address)
+                                              python3 listeners on LISTEN_PORTS (0.0.0.0)
+                                              nft table inet synlab<ID>: the RULES below
+
+The ground truth is a pure function of (address, port): `truth()`. The nft ruleset is generated
+from the same RULES table (`nft_ruleset()`), first match wins in both, so the two cannot drift.
+
+Nothing here touches the root namespace's interfaces, routes or sysctls: links are created
+directly inside the lab namespaces and sysctls are written only from inside them (and only when
+the key exists per namespace).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import ipaddress
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from typing import Iterable, Iterator, NamedTuple, Optional
+
+# ----------------------------------------------------------------------------------------------
+# Ground truth
+# ----------------------------------------------------------------------------------------------
+
+DEFAULT_PREFIX = "198.18.0.0/16"
+DEFAULT_PORTS = (22, 25, 80, 443, 8080)
+LISTEN_PORTS = (22, 80, 443)          # real listeners in the target namespace
+REPLY_TTL = 64                        # one hop over a veth, nothing forwards: the sender's TTL
+
+
+class Rule(NamedTuple):
+    """A destination-address mask rule: (addr & mask) == value [and tcp dport == port] -> action."""
+    mask: int
+    value: int
+    port: Optional[int]       # None = every port (and every protocol)
+    action: str               # drop | admin-prohibited | host-unreach | reset
+    comment: str
+
+
+def _m(dotted: str) -> int:
+    return int(ipaddress.IPv4Address(dotted))
+
+
+# Order matters: the first matching rule decides (nft rules with terminal verdicts).
+RULES: tuple[Rule, ...] = (
+    Rule(_m("0.0.15.0"), _m("0.0.15.0"), None, "drop", "dark host: o2 % 16 == 15"),
+    Rule(_m("0.0.0.3"), _m("0.0.0.1"), 80, "drop", "80 filtered/no-response: o3 % 4 == 1"),
+    Rule(_m("0.0.0.3"), _m("0.0.0.2"), 443, "admin-prohibited", "443 admin-prohibited: o3 % 4 == 2"),
+    Rule(_m("0.0.0.3"), _m("0.0.0.3"), 443, "reset", "443 closed/reset (listening): o3 % 4 == 3"),
+    Rule(_m("0.0.0.7"), _m("0.0.0.5"), 25, "host-unreach", "25 host-unreach: o3 % 8 == 5"),
+    Rule(_m("0.0.0.1"), _m("0.0.0.0"), 8080, "drop", "8080 filtered/no-response: o3 % 2 == 0"),
+)
+
+# action -> (state, reason, replies?)
+_ACTION_RESULT = {
+    "drop": ("filtered", "no-response", False),
+    "admin-prohibited": ("filtered", "admin-prohibited", True),
+    "host-unreach": ("filtered", "host-unreach", True),
+    "reset": ("closed", "reset", True),
+}
+_NFT_VERDICT = {
+    "drop": "drop",
+    "admin-prohibited": "reject with icmp type admin-prohibited",
+    "host-unreach": "reject with icmp type host-unreachable",
+    "reset": "reject with tcp reset",
+}
+
+# nmap-services names (8080 is "http-alt" in /etc/services; either is accepted)
+SERVICES = {22: {"ssh"}, 25: {"smtp"}, 80: {"http"}, 443: {"https"}, 8080: {"http-proxy", "http-alt"}}
+
+
+class Expect(NamedTuple):
+    state: str
+    reason: str
+    ttl: int
+
+
+def truth(address, port: int, proto: str = "tcp") -> Expect:
+    """What a correct SYN scan reports for (address, port). Pure; address may be str/int/IPv4Address."""
+    if proto != "tcp":
+        raise ValueError("the lab's truth covers TCP only")
+    a = int(ipaddress.IPv4Address(address))
+    for rule in RULES:
+        if (a & rule.mask) == rule.value and (rule.port is None or rule.port == port):
+            state, reason, replies = _ACTION_RESULT[rule.action]
+            return Expect(state, reason, REPLY_TTL if replies else 0)
+    if port in LISTEN_PORTS:
+        return Expect("open", "syn-ack", REPLY_TTL)
+    return Expect("closed", "reset", REPLY_TTL)
+
+
+def host_up(address) -> bool:
+    """A host is up when any probe got a reply; dark hosts never reply."""
+    a = int(ipaddress.IPv4Address(address))
+    return not any(r.port is None and (a & r.mask) == r.value and r.action == "drop" for r in RULES)
+
+
+def host_up_for_ports(address, ports: Iterable[int]) -> bool:
+    return any(truth(address, p).reason != "no-response" for p in ports)
+
+
+def expand_targets(specs: Iterable[str]) -> list[ipaddress.IPv4Address]:
+    """CIDRs / single addresses (comma or whitespace separated) -> sorted unique addresses."""
+    seen = set()
+    for spec in specs:
+        for item in re.split(r"[,\s]+", spec.strip()):
+            if not item:
+                continue
+            net = ipaddress.IPv4Network(item, strict=False)
+            # every address of the block, like nmap (network and broadcast included)
+            for i in range(int(net.network_address), int(net.broadcast_address) + 1):
+                seen.add(i)
+    return [ipaddress.IPv4Address(i) for i in sorted(seen)]
+
+
+def parse_ports(spec) -> list[int]:
+    if isinstance(spec, (list, tuple)):
+        return sorted(set(int(p) for p in spec))
+    out = set()
+    for item in str(spec).split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "-" in item:
+            lo, hi = item.split("-", 1)
+            out.update(range(int(lo), int(hi) + 1))
+        else:
+            out.add(int(item))
+    return sorted(out)
+
+
+# ----------------------------------------------------------------------------------------------
+# nft ruleset (generated from RULES)
+# ----------------------------------------------------------------------------------------------
+
+def _dotted(i: int) -> str:
+    return str(ipaddress.IPv4Address(i))
+
+
+def nft_ruleset(table: str, prefix: str, loss: int = 0) -> str:
+    net = ipaddress.IPv4Network(prefix, strict=False)
+    lines = [f"table inet {table} {{",
+             "  chain input {",
+             "    type filter hook input priority 0; policy accept;",
+             # one counter of everything the scanner sends into the prefix (tests read it)
+             f"    ip daddr {net} counter comment \"probes\""]
+    for rule in RULES:
+        match = f"ip daddr {net} ip daddr & {_dotted(rule.mask)} == {_dotted(rule.value)}"
+        if rule.port is not None:
+            match += f" tcp dport {rule.port}"
+        lines.append(f"    {match} counter {_NFT_VERDICT[rule.action]} comment \"{rule.comment}\"")
+    lines.append("  }")
+    if loss:
+        lines += ["  chain prerouting {",
+                  "    type filter hook prerouting priority -300; policy accept;",
+                  f"    ip daddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss in\"",
+                  "  }",
+                  "  chain output {",
+                  "    type filter hook output priority -300; policy accept;",
+                  f"    ip saddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss out\"",
+                  "  }"]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------
+# The listener that runs inside the target namespace
+# ----------------------------------------------------------------------------------------------
+
+LISTENER_CODE = r"""
+import selectors, socket, sys
+ports = [int(p) for p in sys.argv[1].split(",") if p]
+sel = selectors.DefaultSelector()
+for p in ports:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", p))
+    s.listen(65535)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+print("ready", flush=True)
+while True:
+    for key, _ in sel.select():
+        try:
+            while True:
+                c, _ = key.fileobj.accept()
+                c.close()
+        except (BlockingIOError, InterruptedError, ConnectionError):
+            pass
+"""
+
+# ----------------------------------------------------------------------------------------------
+# The lab
+# ----------------------------------------------------------------------------------------------
+
+_ID_RE = re.compile(r"^[A-Za-z0-9]{1,10}$")
+
+
+def new_id() -> str:
+    """Unique enough for parallel ctest runs: PID suffix + random."""
+    return f"{os.getpid() % 0x10000:04x}{random.randrange(0x100):02x}"
+
+
+def _run(args: list[str], check: bool = True, input: Optional[str] = None,
+         quiet: bool = False) -> subprocess.CompletedProcess:
+    p = subprocess.run(args, input=input, text=True, capture_output=True)
+    if check and p.returncode != 0:
+        raise LabError(f"command failed ({p.returncode}): {' '.join(args)}\n{p.stderr.strip()}")
+    return p
+
+
+class LabError(RuntimeError):
+    pass
+
+
+def existing_namespaces() -> set[str]:
+    p = _run(["ip", "netns", "list"], check=False)
+    return {line.split()[0] for line in p.stdout.splitlines() if line.strip()}
+
+
+@dataclasses.dataclass
+class Lab:
+    id: str = dataclasses.field(default_factory=new_id)
+    prefix: str = DEFAULT_PREFIX
+    loss: int = 0
+    listen_ports: tuple = LISTEN_PORTS
+    verbose: bool = False
+
+    def __post_init__(self):
+        if not _ID_RE.match(self.id):
+            raise LabError(f"lab id must be 1-10 letters/digits: {self.id!r}")
+        net = ipaddress.IPv4Network(self.prefix, strict=False)
+        if not net.subnet_of(ipaddress.IPv4Network("198.18.0.0/15")):
+            raise LabError(f"prefix {net} is not inside 198.18.0.0/15")
+        self.prefix = str(net)
+        self.scanner_ns = f"ssS{self.id}"
+        self.target_ns = f"ssT{self.id}"
+        self.veth_scanner = f"ssvS{self.id}"
+        self.veth_target = f"ssvT{self.id}"
+        self.table = f"synlab{self.id}"
+        # The link /24 lives in whichever /16 of 198.18.0.0/15 the prefix does not use. The
+        # namespaces of different labs are isolated, so equal x across labs cannot collide; x
+        # comes from the id only so that `down`/`exec` can recompute it.
+        x = int(hashlib.sha1(self.id.encode()).hexdigest(), 16) % 250 + 2
+        link_net = None
+        for base in ("198.19", "198.18"):
+            cand = ipaddress.IPv4Network(f"{base}.{x}.0/24")
+            if not cand.overlaps(net):
+                link_net = cand
+                break
+        if link_net is None:
+            raise LabError(f"prefix {net} leaves no room for the link network")
+        self.link_net = link_net
+        self.scanner_addr = str(link_net.network_address + 1)
+        self.target_addr = str(link_net.network_address + 2)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _log(self, msg: str):
+        if self.verbose:
+            print(f"lab[{self.id}]: {msg}", file=sys.stderr)
+
+    def in_scanner(self, *cmd: str) -> list[str]:
+        return ["ip", "netns", "exec", self.scanner_ns, *cmd]
+
+    def in_target(self, *cmd: str) -> list[str]:
+        return ["ip", "netns", "exec", self.target_ns, *cmd]
+
+    def _sysctl(self, ns: str, key: str, value) -> bool:
+        """Writes a sysctl inside `ns` only when the key exists there (i.e. is per-namespace)."""
+        path = "/proc/sys/" + key.replace(".", "/")
+        p = _run(["ip", "netns", "exec", ns, "sh", "-c",
+                  f'[ -w "{path}" ] && echo {value} > "{path}"'], check=False)
+        self._log(f"sysctl {ns} {key}={value}: {'ok' if p.returncode == 0 else 'not per-netns, skipped'}")
+        return p.returncode == 0
+
+    def exists(self) -> bool:
+        ns = existing_namespaces()
+        return self.scanner_ns in ns or self.target_ns in ns
+
+    def mac(self, which: str = "target") -> str:
+        ns, dev = ((self.target_ns, self.veth_target) if which == "target"
+                   else (self.scanner_ns, self.veth_scanner))
+        out = _run(["ip", "-n", ns, "-o", "link", "show", dev]).stdout
+        return re.search(r"link/ether ([0-9a-f:]{17})", out).group(1)
+
+    # -- up / down -----------------------------------------------------------------------------
+    def up(self, check: bool = True) -> "Lab":
+        if self.exists():
+            raise LabError(f"lab {self.id} already exists ({self.scanner_ns}/{self.target_ns})")
+        try:
+            self._up(check)
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def _up(self, check: bool):
+        S, T = self.scanner_ns, self.target_ns
+        _run(["ip", "netns", "add", S])
+        _run(["ip", "netns", "add", T])
+        for ns in (S, T):
+            # no IPv6 chatter (RS/MLD/ND) on the lab link: packet counts must be ours only
+            self._sysctl(ns, "net.ipv6.conf.default.disable_ipv6", 1)
+            self._sysctl(ns, "net.ipv6.conf.all.disable_ipv6", 1)
+            _run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        # created directly inside the namespaces: never visible in the root namespace
+        _run(["ip", "-n", S, "link", "add", self.veth_scanner, "type", "veth",
+              "peer", "name", self.veth_target, "netns", T])
+        plen = self.link_net.prefixlen
+        _run(["ip", "-n", S, "addr", "add", f"{self.scanner_addr}/{plen}", "dev", self.veth_scanner])
+        _run(["ip", "-n", T, "addr", "add", f"{self.target_addr}/{plen}", "dev", self.veth_target])
+        _run(["ip", "-n", S, "link", "set", self.veth_scanner, "up"])
+        _run(["ip", "-n", T, "link", "set", self.veth_target, "up"])
+        _run(["ip", "-n", S, "route", "add", "default", "via", self.target_addr])
+        # the target answers for every address of the prefix
+        _run(["ip", "-n", T, "route", "add", "local", self.prefix, "dev", "lo"])
+        # the target replies without rate limits and without dropping SYNs
+        for key, value in (("net.ipv4.icmp_ratelimit", 0),
+                           ("net.ipv4.icmp_msgs_per_sec", 100000000),
+                           ("net.ipv4.icmp_msgs_burst", 100000000),
+                           ("net.ipv4.tcp_max_syn_backlog", 1048576),
+                           ("net.core.somaxconn", 65535),
+                           ("net.ipv4.tcp_syncookies", 1),
+                           ("net.ipv4.tcp_synack_retries", 1)):
+            self._sysctl(T, key, value)
+        _run(["ip", "netns", "exec", T, "nft", "-f", "-"],
+             input=nft_ruleset(self.table, self.prefix, self.loss))
+        self._start_listener()
+        if check:
+            self.self_check()
+        self._log(f"up: {S} {self.scanner_addr} <-> {T} {self.target_addr}, prefix {self.prefix}")
+
+    def _start_listener(self):
+        ports = ",".join(str(p) for p in self.listen_ports)
+        proc = subprocess.Popen(self.in_target(sys.executable or "python3", "-c", LISTENER_CODE, ports),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        line = proc.stdout.readline().strip()
+        proc.stdout.close()
+        if line != "ready":
+            raise LabError(f"listener did not start (got {line!r}, rc={proc.poll()})")
+        self.listener_pid = proc.pid
+
+    def self_check(self):
+        """A real connect() from the scanner namespace to an open port of a non-dark address."""
+        net = ipaddress.IPv4Network(self.prefix)
+        addr = next(a for a in (net.network_address + i for i in range(1, 4096))
+                    if truth(a, self.listen_ports[0]).state == "open")
+        code = ("import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 3); "
+                "s.close()")
+        _run(self.in_scanner(sys.executable or "python3", "-c", code, str(addr),
+                             str(self.listen_ports[0])))
+
+    def down(self):
+        """Idempotent: kills every process inside the lab's namespaces, deletes them."""
+        for ns in (self.scanner_ns, self.target_ns):
+            if ns not in existing_namespaces():
+                continue
+            self._kill_pids(ns)
+            _run(["ip", "netns", "del", ns], check=False)
+        self._log("down")
+
+    @staticmethod
+    def _ns_pids(ns: str) -> list[int]:
+        p = _run(["ip", "netns", "pids", ns], check=False)
+        return [int(x) for x in p.stdout.split() if x.isdigit() and int(x) != os.getpid()]
+
+    def _kill_pids(self, ns: str):
+        pids = self._ns_pids(ns)
+        for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                pids = self._ns_pids(ns)
+                if not pids:
+                    return
+                time.sleep(0.05)
+
+    # -- observation ---------------------------------------------------------------------------
+    def probe_counter(self) -> int:
+        """Packets the target namespace received for the prefix (the nft 'probes' counter)."""
+        out = _run(self.in_target("nft", "list", "chain", "inet", self.table, "input")).stdout
+        m = re.search(r'counter packets (\d+) bytes \d+ comment "probes"', out)
+        return int(m.group(1)) if m else -1
+
+    def __enter__(self):
+        return self.up()
+
+    def __exit__(self, *exc):
+        self.down()
+        return False
+
+
+def spawn_reaper(lab: Lab) -> int:
+    """Double-forks a detached watcher that runs lab.down() when this process dies, however it
+    dies (SIGKILL from a ctest timeout included). Returns the write end of the life-line pipe;
+    the caller just keeps it open."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            os.close(w)
+            os.setsid()
+            if os.fork() != 0:
+                os._exit(0)
+            # grandchild: reparented away from the caller's process tree
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            # leave any ip-netns-exec'd namespace logic alone: we only read the pipe
+            while os.read(r, 1):
+                pass
+            try:
+                lab.verbose = False
+                lab.down()
+            finally:
+                os._exit(0)
+        except BaseException:
+            os._exit(1)
+    os.close(r)
+    os.waitpid(pid, 0)
+    return w
+
+
+# ----------------------------------------------------------------------------------------------
+# CLI (scripts/lab is a thin wrapper around main())
+# ----------------------------------------------------------------------------------------------
+
+def _cmd_truth(args):
+    ports = parse_ports(args.ports)
+    targets = expand_targets(args.targets or [args.prefix])
+    counts: dict[tuple, int] = {}
+    up = 0
+    out = sys.stdout
+    for a in targets:
+        if host_up_for_ports(a, ports):
+            up += 1
+        for p in ports:
+            e = truth(a, p)
+            counts[(p, e.state, e.reason)] = counts.get((p, e.state, e.reason), 0) + 1
+            if not args.summary:
+                out.write(f"{a} {p} tcp {e.state} {e.reason} {e.ttl}\n")
+    if args.summary:
+        print(f"targets {len(targets)}  hosts up {up}  pairs {len(targets) * len(ports)}")
+        for (p, s, r), n in sorted(counts.items()):
+            print(f"  {p:>5} {s:<9} {r:<17} {n}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="lab", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    u = sub.add_parser("up", help="create the lab")
+    u.add_argument("--id", default=None)
+    u.add_argument("--prefix", default=DEFAULT_PREFIX)
+    u.add_argument("--loss", type=int, default=0, help="percent random loss in both directions")
+    u.add_argument("-v", "--verbose", action="store_true")
+    d = sub.add_parser("down", help="remove the lab")
+    d.add_argument("--id", required=True)
+    t = sub.add_parser("truth", help="print the ground truth")
+    t.add_argument("--prefix", default=DEFAULT_PREFIX)
+    t.add_argument("--ports", default=",".join(map(str, DEFAULT_PORTS)))
+    t.add_argument("--targets", nargs="*", help="default: the whole prefix")
+    t.add_argument("--summary", action="store_true", help="counts only")
+    n = sub.add_parser("nft", help="print the nft ruleset that `up` loads")
+    n.add_argument("--id", default="ID")
+    n.add_argument("--prefix", default=DEFAULT_PREFIX)
+    n.add_argument("--loss", type=int, default=0)
+    s = sub.add_parser("status", help="show a lab (links, addresses, nft counters)")
+    s.add_argument("--id", required=True)
+    e = sub.add_parser("exec", help="run a command inside the scanner namespace")
+    e.add_argument("--id", required=True)
+    e.add_argument("command", nargs=argparse.REMAINDER)
+    args = ap.parse_args(argv)
+
+    if args.cmd == "truth":
+        _cmd_truth(args)
+        return 0
+    if args.cmd == "nft":
+        print(nft_ruleset(f"synlab{args.id}", args.prefix, args.loss), end="")
+        return 0
+    if os.geteuid() != 0:
+        print("lab: needs root (network namespaces)", file=sys.stderr)
+        return 2
+    try:
+        if args.cmd == "up":
+            lab = Lab(id=args.id or new_id(), prefix=args.prefix, loss=args.loss, verbose=args.verbose)
+            lab.up()
+            print(f"id={lab.id} scanner_ns={lab.scanner_ns} target_ns={lab.target_ns} "
+                  f"scanner_if={lab.veth_scanner} scanner_addr={lab.scanner_addr} "
+                  f"gateway={lab.target_addr} gateway_mac={lab.mac('target')} prefix={lab.prefix}")
+        elif args.cmd == "down":
+            Lab(id=args.id).down()
+        elif args.cmd == "status":
+            lab = Lab(id=args.id)
+            if not lab.exists():
+                print(f"lab {args.id}: not present")
+                return 1
+            for ns in (lab.scanner_ns, lab.target_ns):
+                print(f"== {ns} (pids: {' '.join(map(str, lab._ns_pids(ns))) or '-'})")
+                print(_run(["ip", "-n", ns, "-br", "addr"]).stdout, end="")
+                print(_run(["ip", "-n", ns, "route"]).stdout, end="")
+            print(_run(lab.in_target("nft", "list", "table", "inet", lab.table)).stdout, end="")
+        elif args.cmd == "exec":
+            cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
+            if not cmd:
+                ap.error("exec: no command")
+            return subprocess.call(Lab(id=args.id).in_scanner(*cmd))
+    except LabError as err:
+        print(f"lab: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

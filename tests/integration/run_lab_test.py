@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""One integration test = a fresh lab (unique id) + one synscan run + every check, lab removed in
+`finally` and, should this process be killed (ctest timeout), by a detached reaper.
+
+  run_lab_test.py --synscan build/scanner/synscan --targets 198.18.3.0/24 198.18.15.0/24 \
+      --ports 22,25,80,443,8080 --rate 20000
+  run_lab_test.py --synscan build/scanner/synscan --requires-privileges
+
+Exit: 0 pass, 1 fail, 77 skipped (not root / no synscan binary).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_scan  # noqa: E402
+import lab as labmod  # noqa: E402
+
+SKIP = 77
+
+
+def _sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def scan_test(lab: labmod.Lab, args) -> bool:
+    outdir = args.outdir or tempfile.mkdtemp(prefix=f"synscan-lab-{lab.id}-")
+    exp = check_scan.Expected(args.targets, args.ports)
+    run = check_scan.run_synscan(lab, args.synscan, args.targets, args.ports, outdir, args.rate,
+                                 args.retries, args.wait, shlex.split(args.extra), args.timeout)
+    print(f"lab {lab.id}: {lab.scanner_ns} -> {lab.target_ns}, outputs in {outdir}")
+    tallies = check_scan.check_outputs(exp, os.path.join(outdir, "scan.xml"),
+                                       os.path.join(outdir, "scan.gnmap"),
+                                       os.path.join(outdir, "scan.jsonl"), json_down=args.json_down)
+    ok = check_scan.summarize(exp, tallies, run)
+    print(f"target namespace saw {lab.probe_counter()} packets for the prefix")
+    if ok and not args.outdir and not args.keep:
+        shutil.rmtree(outdir, ignore_errors=True)
+    return ok
+
+
+def privileges_test(lab: labmod.Lab, args) -> bool:
+    """synscan run as nobody inside the scanner namespace: exit 2, a one-line error, no packets."""
+    # nobody must be able to execute the binary wherever the build tree lives
+    tmp = tempfile.mkdtemp(prefix=f"synscan-priv-{lab.id}-")
+    os.chmod(tmp, 0o755)
+    binary = os.path.join(tmp, "synscan")
+    shutil.copy2(args.synscan, binary)
+    os.chmod(binary, 0o755)
+    pcap = os.path.join(tmp, "target.pcap")
+    ok = True
+    dump = subprocess.Popen(lab.in_target("tcpdump", "-i", lab.veth_target, "-n", "-U", "-w", pcap,
+                                          "ether", "src", lab.mac("scanner")),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        # wait until tcpdump is capturing
+        line = dump.stderr.readline()
+        if "listening on" not in line:
+            print(f"tcpdump did not start: {line.strip()}")
+            return False
+        before = lab.probe_counter()
+        cmd = lab.in_scanner("setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                             binary, "-p", args.ports, "--rate", str(args.rate), *args.targets)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        time.sleep(1.0)
+        after = lab.probe_counter()
+    finally:
+        dump.send_signal(signal.SIGINT)
+        try:
+            dump.wait(5)
+        except subprocess.TimeoutExpired:
+            dump.kill()
+            dump.wait()
+    r = subprocess.run(["tcpdump", "-n", "-r", pcap], capture_output=True, text=True)
+    packets = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    err_lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    print(f"command: {shlex.join(cmd)}")
+    print(f"exit code {p.returncode} (want 2); stderr ({len(err_lines)} lines, want 1):")
+    for ln in err_lines[:10]:
+        print(f"  | {ln}")
+    print(f"packets from the scanner seen in the target namespace: {len(packets)} (want 0); "
+          f"nft probe counter {before} -> {after}")
+    for ln in packets[:10]:
+        print(f"  > {ln}")
+    if p.returncode != 2:
+        ok = False
+    if len(err_lines) != 1:
+        ok = False
+    if p.stdout.strip():
+        print(f"unexpected stdout: {p.stdout.strip()[:300]}")
+        ok = False
+    if packets or after != before:
+        ok = False
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("RESULT:", "PASS" if ok else "FAIL")
+    return ok
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--synscan", required=True)
+    ap.add_argument("--prefix", default=labmod.DEFAULT_PREFIX)
+    ap.add_argument("--targets", nargs="+", default=["198.18.3.0/24", "198.18.15.0/24"])
+    ap.add_argument("--ports", default="22,25,80,443,8080")
+    ap.add_argument("--rate", type=int, default=20000)
+    ap.add_argument("--retries", type=int, default=2)
+    ap.add_argument("--wait", type=float, default=2.0)
+    ap.add_argument("--loss", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=240, help="seconds synscan may run")
+    ap.add_argument("--extra", default="", help="more synscan arguments (one shell-quoted string)")
+    ap.add_argument("--json-down", choices=("all", "absent", "any"), default="all")
+    ap.add_argument("--outdir", help="keep the outputs here (default: a temp dir, removed on pass)")
+    ap.add_argument("--keep", action="store_true", help="keep the temp outputs on pass too")
+    ap.add_argument("--requires-privileges", action="store_true",
+                    help="run synscan as nobody: expect exit 2, one error line, no packets")
+    args = ap.parse_args(argv)
+
+    if os.geteuid() != 0:
+        print("SKIP: the lab needs root (network namespaces)")
+        return SKIP
+    if not (os.path.isfile(args.synscan) and os.access(args.synscan, os.X_OK)):
+        print(f"FAIL: no synscan binary at {args.synscan}")
+        return 1
+    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGHUP, _sigterm)
+    lab = labmod.Lab(prefix=args.prefix, loss=args.loss)
+    lifeline = labmod.spawn_reaper(lab)  # removes the lab even if we are SIGKILLed
+    try:
+        lab.up()
+        ok = privileges_test(lab, args) if args.requires_privileges else scan_test(lab, args)
+    finally:
+        lab.down()
+        os.close(lifeline)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
