@@ -32,6 +32,10 @@ constexpr const char* kDefaultPorts =
 
 constexpr const char* kUsage = "Usage: synscan [options] {targets...}";
 
+// Never scanned unless --allow-reserved (RFC 1122 "this network", loopback, multicast, reserved
+// class E, and the limited broadcast address inside it).
+constexpr const char* kReservedRanges[] = {"0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"};
+
 // nmap spells several options as one dash + two letters (-oX, -sS, -iL, -Pn), which
 // Program_options cannot express; they are rewritten to long options first.
 std::vector<std::string> normalise_arguments(const std::vector<std::string>& arguments, int& verbosity,
@@ -142,7 +146,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   std::string ports, rate = "10000", retries, wait = "2", initial_rtt = "1", min_rtt = "100ms", max_rtt = "10", seed, shard, source_ip,
                      source_port, router_mac, ttl = "64";
   std::string output_xml, output_grepable, output_json, output_all;
-  bool udp = false, syn = false;
+  bool udp = false, syn = false, allow_reserved = false;
+  std::string max_targets;
 
   po::options_description scan("Scan");
   scan.add_options()
@@ -168,6 +173,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
       ("input-list", po::value(&input_lists)->composing(), "-iL FILE: read targets from FILE ('-' = stdin)")
       ("exclude", po::value(&excludes)->composing(), "comma-separated addresses/CIDRs/ranges to skip")
       ("excludefile", po::value(&exclude_files)->composing(), "read exclusions from FILE")
+      ("allow-reserved", po::bool_switch(&allow_reserved),
+       "also scan 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4 (skipped by default)")
+      ("max-targets", po::value(&max_targets), "refuse scans of more than N addresses")
       ("no-ping", "-Pn: accepted for nmap compatibility; synscan never pings")
       ("ping-only", "-sn: not supported")
       ("no-resolve,n", "accepted for nmap compatibility; synscan never resolves addresses to names");
@@ -176,7 +184,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
       ("interface,e", po::value(&plan.interface), "-e IFACE: send and capture on IFACE")
       ("source-ip,S", po::value(&source_ip), "-S ADDR: source address of probes")
       ("source-port,g", po::value(&source_port), "-g PORT: fixed source port")
-      ("router-mac", po::value(&router_mac), "next-hop MAC address (skips ARP)");
+      ("router-mac", po::value(&router_mac), "next-hop MAC address (skips ARP)")
+      ("user", po::value(&plan.user), "after opening raw sockets, run as USER (default nobody when root)");
   po::options_description outputs("Output");
   outputs.add_options()
       ("output-xml", po::value(&output_xml), "-oX FILE: nmap XML ('-' = stdout)")
@@ -232,8 +241,30 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   for (const std::string& file : exclude_files) {
     for (std::string& token : read_target_file(file)) exclude_tokens.push_back(std::move(token));
   }
+  const bool user_excluded = !exclude_tokens.empty();
+  if (!allow_reserved) {
+    // Safe default: "this network", loopback, multicast, reserved and broadcast are never probed
+    // by accident (a typo of /0 must not spray multicast).
+    for (const char* reserved : kReservedRanges) exclude_tokens.emplace_back(reserved);
+  }
   plan.targets = build_target_set(targets, exclude_tokens, resolver);
-  if (plan.targets.empty()) throw UsageError("every target is excluded: nothing to scan");
+  if (plan.targets.empty()) {
+    throw UsageError(allow_reserved || user_excluded
+                         ? "every target is excluded: nothing to scan"
+                         : "every target is excluded: nothing to scan (reserved ranges need --allow-reserved)");
+  }
+  if (!max_targets.empty()) {
+    const auto limit = parse_number<std::uint64_t>(max_targets, "--max-targets", 1, std::uint64_t{1} << 32);
+    if (plan.targets.size() > limit) {
+      throw UsageError("the targets hold " + std::to_string(plan.targets.size()) +
+                       " addresses, more than --max-targets " + max_targets);
+    }
+  }
+  if (plan.targets.size() > (std::uint64_t{1} << 24) && !user_excluded) {
+    spdlog::warn("WARNING: scanning {} addresses (more than a /8) with no --exclude/--excludefile; "
+                 "make sure every one of them is yours to scan",
+                 plan.targets.size());
+  }
 
   const bool tcp = syn || !udp;
   plan.ports = parse_port_spec(ports.empty() ? std::string(kDefaultPorts) : ports, tcp, udp);

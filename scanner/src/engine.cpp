@@ -18,6 +18,7 @@
 #include "capture.hpp"
 #include "frame_sender.hpp"
 #include "next_hop.hpp"
+#include "privileges.hpp"
 #include "packet/checksum.hpp"
 #include "packet/cookie.hpp"
 #include "packet/probe_template.hpp"
@@ -326,6 +327,10 @@ void Scan::prepare() {
     throw RuntimeError("interface " + hop_.interface + " is not Ethernet; not supported");
   }
   sender_ = make_packet_socket_sender(hop_.interface_index);
+
+  const DroppedPrivileges dropped = drop_privileges(plan_.user);
+  spdlog::info("running as {} (uid {}, gid {}) with no capabilities", dropped.user.empty() ? "the invoking user" : dropped.user,
+               dropped.uid, dropped.gid);
 }
 
 std::uint32_t Scan::build_probe(std::uint64_t group, std::uint64_t entry,

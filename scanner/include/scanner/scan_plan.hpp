@@ -40,6 +40,8 @@ struct ScanPlan {
   std::optional<packet::MacAddress> router_mac; ///< --router-mac
   std::uint8_t ttl = 64;
 
+  std::string user;              ///< --user: drop to this user after opening raw handles ("" = nobody when root)
+
   std::vector<OutputRequest> outputs;
   bool only_open = false;
   int verbosity = 0;             ///< -v count; -d adds debug
