@@ -14,6 +14,7 @@
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "engine.hpp"
 #include "fd.hpp"
@@ -147,7 +148,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
                      source_port, router_mac, ttl = "64";
   std::string output_xml, output_grepable, output_json, output_all;
   bool udp = false, syn = false, allow_reserved = false;
-  std::string max_targets;
+  std::string max_targets, send_backend = "mmsg", tx_threads;
 
   po::options_description scan("Scan");
   scan.add_options()
@@ -167,7 +168,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
       ("seed", po::value(&seed), "permutation seed (shards of one scan must share it)")
       ("shard", po::value(&shard), "i/n: scan the i-th of n disjoint slices")
       ("ttl", po::value(&ttl), "IP TTL of probes (default 64)")
-      ("udp-payloads", po::value(&plan.udp_payloads_file), "FILE: more UDP payloads (format in README)");
+      ("udp-payloads", po::value(&plan.udp_payloads_file), "FILE: more UDP payloads (format in README)")
+      ("send-backend", po::value(&send_backend), "mmsg (sendmmsg on AF_PACKET, default) or libnet (one write per frame)")
+      ("tx-threads", po::value(&tx_threads), "transmit threads (default: 1, or 2 with --rate max on 2+ cores)")
+      ("offline", po::bool_switch(&plan.offline), "run the whole engine but send nothing (measures its cost)");
   po::options_description targeting("Targets");
   targeting.add_options()
       ("input-list", po::value(&input_lists)->composing(), "-iL FILE: read targets from FILE ('-' = stdin)")
@@ -284,6 +288,19 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   }
   plan.ttl = parse_number<std::uint8_t>(ttl, "--ttl", 1, 255);
   if (!shard.empty()) plan.shard = parse_shard(shard);
+  if (send_backend == "mmsg" || send_backend == "sendmmsg") {
+    plan.send_backend = SendBackendChoice::kPacketMmsg;
+  } else if (send_backend == "libnet") {
+    plan.send_backend = SendBackendChoice::kLibnet;
+  } else {
+    throw UsageError("invalid --send-backend '" + send_backend + "': expected mmsg or libnet");
+  }
+  if (!tx_threads.empty()) {
+    plan.transmit_threads = parse_number<unsigned>(tx_threads, "--tx-threads", 1u, 16u);
+  } else {
+    // One sender keeps a 2-core machine's second core for capture and output; unlimited rate wants both.
+    plan.transmit_threads = plan.rate == 0 && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+  }
   if (!seed.empty()) {
     plan.seed = parse_number<std::uint64_t>(seed, "--seed", 0, ~std::uint64_t{0});
   } else if (plan.shard.count > 1) {
@@ -356,7 +373,7 @@ int run_synscan(int argc, char** argv) {
     const ScanPlan& plan = *parsed.plan;
     spdlog::set_level(plan.debug ? spdlog::level::debug
                                  : plan.verbosity > 0 ? spdlog::level::info : spdlog::level::warn);
-    require_raw_socket_privilege();
+    if (!plan.offline) require_raw_socket_privilege();
 
     std::vector<std::unique_ptr<output::ResultWriter>> writers;
     for (const OutputRequest& request : plan.outputs) {

@@ -83,6 +83,7 @@ struct alignas(64) TransmitCounters {
   std::atomic<std::uint64_t> first_pass_probes{0};
   std::atomic<std::uint64_t> retry_probes{0};
   std::atomic<std::uint64_t> frames_sent{0};
+  std::atomic<std::uint64_t> frame_bytes{0};
   std::atomic<std::uint64_t> send_retries{0};
   std::atomic<std::uint64_t> send_errors{0};
 };
@@ -169,8 +170,9 @@ class Scan {
  private:
   // --- setup -------------------------------------------------------------------------------
   void prepare();
+  void prepare_network();
   // --- transmit thread ---------------------------------------------------------------------
-  void transmit(const std::stop_token& stop);
+  void transmit(const std::stop_token& stop, unsigned thread_index);
   std::uint32_t build_probe(std::uint64_t group, std::uint64_t entry, std::byte* out) const noexcept;
   // --- capture thread ----------------------------------------------------------------------
   void capture(const std::stop_token& stop);
@@ -204,13 +206,21 @@ class Scan {
   std::optional<StateTable> table_;
   std::unique_ptr<SlotInfo[]> slots_;
   std::optional<PcapHandle> pcap_;
-  std::unique_ptr<FrameSender> sender_;
+  std::vector<std::unique_ptr<FrameSender>> senders_;  // one per transmit thread
+  unsigned transmit_threads_ = 1;
   std::uint32_t probes_per_host_ = 0;
   // probe index of each port, per protocol; -1 = not scanned. Read by the capture thread.
   std::vector<std::int32_t> tcp_probe_of_port_, udp_probe_of_port_;
 
-  TransmitCounters tx_;
+  std::unique_ptr<TransmitCounters[]> tx_;  // one per transmit thread
   CaptureCounters rx_;
+  [[nodiscard]] std::uint64_t transmitted(std::atomic<std::uint64_t> TransmitCounters::*counter) const noexcept {
+    std::uint64_t total = 0;
+    for (unsigned thread = 0; thread < transmit_threads_; ++thread) {
+      total += (tx_[thread].*counter).load(std::memory_order_relaxed);
+    }
+    return total;
+  }
   RttEstimator rtt_;
   // A probe's identity across the scan, for RTT samples: never 0.
   [[nodiscard]] std::uint64_t probe_key(std::uint64_t group, std::uint64_t entry) const noexcept {
@@ -220,7 +230,7 @@ class Scan {
   std::mutex done_mutex_;
   std::condition_variable done_ready_;
   std::deque<DoneGroup> done_groups_;
-  std::atomic<bool> transmit_finished_{false};
+  std::atomic<unsigned> transmitters_running_{0};
 
   std::vector<PortResult> host_ports_;  // output thread scratch
   std::uint64_t hosts_up_ = 0;
@@ -229,13 +239,10 @@ class Scan {
   Nanoseconds started_{};
   Nanoseconds last_progress_{};
   std::uint64_t last_progress_frames_ = 0;
+  std::uint64_t last_progress_bytes_ = 0;
 };
 
-void Scan::prepare() {
-  if (plan_.targets.empty()) throw UsageError("no targets to scan");
-  probes_per_host_ = static_cast<std::uint32_t>(plan_.ports.size());
-  if (probes_per_host_ == 0) throw UsageError("no ports to scan");
-
+void Scan::prepare_network() {
   hop_ = find_route(plan_.targets.at(0), {plan_.interface, plan_.source_ip, plan_.router_mac});
   // On-link targets get their own MACs from an ARP sweep; the rest go to the router. An explicit
   // --router-mac sends everything there (the user knows their network).
@@ -268,6 +275,24 @@ void Scan::prepare() {
                 format_mac(hop_.interface_mac), format_ipv4(hop_.source_ip),
                 hop_.gateway_ip ? format_ipv4(hop_.gateway_ip) : "on-link",
                 format_mac(hop_.router_mac));
+
+}
+
+void Scan::prepare() {
+  if (plan_.targets.empty()) throw UsageError("no targets to scan");
+  probes_per_host_ = static_cast<std::uint32_t>(plan_.ports.size());
+  if (probes_per_host_ == 0) throw UsageError("no ports to scan");
+
+  if (plan_.offline) {
+    // The whole engine without the network: frames are built and counted, never sent, and no
+    // capture runs. Measures synscan's own cost per probe.
+    hop_.interface = "offline";
+    hop_.source_ip = plan_.source_ip.value_or(0xC6130001u);  // 198.19.0.1, never on the wire
+    hop_.router_mac = {0x02, 0, 0, 0, 0, 0x02};
+    hop_.interface_mac = {0x02, 0, 0, 0, 0, 0x01};
+  } else {
+    prepare_network();
+  }
 
   packet::SourcePortRange ports;
   if (plan_.source_port) ports = {*plan_.source_port, 1};
@@ -302,21 +327,29 @@ void Scan::prepare() {
 
   // Slots in flight: a group lives for its sends (one pass per try), the retry timeouts and the
   // final wait. Enough slots that the transmitter never starves at the asked rate.
-  const double rate = plan_.rate > 0 ? plan_.rate : 1e6;
+  transmit_threads_ = plan_.transmit_threads;
+  const double rate = plan_.rate > 0 ? plan_.rate : 1e6 * transmit_threads_;
   const double group_send_seconds =
       static_cast<double>(order_->max_entries_per_group()) / plan_.shard.count / rate;
   const double group_life = group_send_seconds * (plan_.retries + 1) +
                             plan_.max_rtt_timeout * plan_.retries + plan_.wait_seconds + 0.5;
   const auto wanted_slots = static_cast<std::uint64_t>(
       std::ceil(group_life / std::max(group_send_seconds, 1e-3))) + 2;
-  const std::size_t slot_count =
-      static_cast<std::size_t>(std::min<std::uint64_t>(wanted_slots, order_->group_count()));
+  // A multiple of the thread count: thread t's groups (t mod n) then use slots t mod n only.
+  std::size_t slot_count = static_cast<std::size_t>(
+      std::min<std::uint64_t>(wanted_slots, order_->group_count() + transmit_threads_));
+  slot_count = (slot_count + transmit_threads_ - 1) / transmit_threads_ * transmit_threads_;
   table_.emplace(std::max<std::size_t>(slot_count, 1), order_->max_entries_per_group());
+  tx_ = std::make_unique<TransmitCounters[]>(transmit_threads_);
   slots_ = std::make_unique<SlotInfo[]>(table_->slot_count());
   spdlog::debug("{} hosts x {} probes, {} hosts per group, {} groups, {} slots ({} KiB state)",
                 plan_.targets.size(), probes_per_host_, hosts_per_group, order_->group_count(),
                 table_->slot_count(), table_->memory_bytes() / 1024);
 
+  if (plan_.offline) {
+    for (unsigned thread = 0; thread < transmit_threads_; ++thread) senders_.push_back(make_discarding_sender());
+    return;
+  }
   // Capture first, so no reply to the first probe can be missed.
   const packet::SourcePortRange range = cookie_->source_ports();
   pcap_.emplace(CaptureOptions{
@@ -326,7 +359,11 @@ void Scan::prepare() {
   if (pcap_->datalink() != DLT_EN10MB) {
     throw RuntimeError("interface " + hop_.interface + " is not Ethernet; not supported");
   }
-  sender_ = make_packet_socket_sender(hop_.interface_index);
+  for (unsigned thread = 0; thread < transmit_threads_; ++thread) {
+    senders_.push_back(plan_.send_backend == SendBackendChoice::kLibnet
+                           ? make_libnet_sender(hop_.interface)
+                           : make_packet_socket_sender(hop_.interface_index));
+  }
 
   const DroppedPrivileges dropped = drop_privileges(plan_.user);
   spdlog::info("running as {} (uid {}, gid {}) with no capabilities", dropped.user.empty() ? "the invoking user" : dropped.user,
@@ -369,7 +406,7 @@ std::uint32_t Scan::build_probe(std::uint64_t group, std::uint64_t entry,
 // The transmitter owns group lifecycles: open a slot, send pass 0, wait rtt_timeout after the
 // pass's last send, re-send only still-pending probes (pass 1..retries), wait `wait_seconds`,
 // finalize what is still pending as no-response, hand the group to the output thread.
-void Scan::transmit(const std::stop_token& stop) {
+void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
   enum class Phase { kSending, kWaiting, kFinalWait };
   struct ActiveGroup {
     std::uint64_t group;
@@ -381,11 +418,16 @@ void Scan::transmit(const std::stop_token& stop) {
     std::uint64_t shard_entries;
   };
   std::deque<ActiveGroup> active;
-  std::uint64_t next_group = 0;
+  // Thread t owns groups t, t + n, t + 2n, ... and (slot_count being a multiple of n) their slots;
+  // the threads share nothing on the hot path but the state table's disjoint slots.
+  std::uint64_t next_group = thread_index;
   const std::uint64_t group_count = order_->group_count();
+  TransmitCounters& tx = tx_[thread_index];
+  FrameSender& sender = *senders_[thread_index];
 
-  const std::uint32_t max_batch = rate::batch_size_for_rate(plan_.rate);
-  rate::Pacer pacer(plan_.rate, max_batch);
+  const double thread_rate = plan_.rate / transmit_threads_;
+  const std::uint32_t max_batch = rate::batch_size_for_rate(thread_rate);
+  rate::Pacer pacer(thread_rate, max_batch);
   constexpr std::size_t kMaxFrame = 1536;
   std::vector<std::byte> frame_memory(static_cast<std::size_t>(max_batch) * kMaxFrame);
   std::vector<FrameRef> batch(max_batch);
@@ -424,7 +466,7 @@ void Scan::transmit(const std::stop_token& stop) {
     table_->open_slot(slot, next_group);
     active.push_back({next_group, slot, ScanOrder::GroupWalk(*order_, next_group), 0, Phase::kSending,
                       {}, entries_in_shard(*order_, next_group)});
-    ++next_group;
+    next_group += transmit_threads_;
     return true;
   };
 
@@ -483,7 +525,7 @@ void Scan::transmit(const std::stop_token& stop) {
           rtt_.forget(key);
         }
       }
-      (group.pass == 0 ? tx_.first_pass_probes : tx_.retry_probes)
+      (group.pass == 0 ? tx.first_pass_probes : tx.retry_probes)
           .fetch_add(1, std::memory_order_relaxed);
       std::byte* out = frame_memory.data() + static_cast<std::size_t>(filled) * kMaxFrame;
       const std::uint32_t size = build_probe(group.group, entry, out);
@@ -499,10 +541,11 @@ void Scan::transmit(const std::stop_token& stop) {
     }
     if (filled < budget) pacer.give_back(budget - filled);
     if (filled > 0) {
-      sender_->send(std::span<const FrameRef>(batch.data(), filled), send_counters);
-      tx_.frames_sent.store(send_counters.frames_sent, std::memory_order_relaxed);
-      tx_.send_retries.store(send_counters.retries, std::memory_order_relaxed);
-      tx_.send_errors.store(send_counters.errors, std::memory_order_relaxed);
+      sender.send(std::span<const FrameRef>(batch.data(), filled), send_counters);
+      tx.frames_sent.store(send_counters.frames_sent, std::memory_order_relaxed);
+      tx.frame_bytes.store(send_counters.bytes_sent, std::memory_order_relaxed);
+      tx.send_retries.store(send_counters.retries, std::memory_order_relaxed);
+      tx.send_errors.store(send_counters.errors, std::memory_order_relaxed);
     }
   }
 
@@ -516,7 +559,7 @@ void Scan::transmit(const std::stop_token& stop) {
     }
     for (const ActiveGroup& group : active) hand_over(group, true);
   }
-  transmit_finished_.store(true, std::memory_order_release);
+  transmitters_running_.fetch_sub(1, std::memory_order_acq_rel);
   done_ready_.notify_one();
 }
 
@@ -737,25 +780,31 @@ void Scan::progress_line(bool final_line) {
   const Nanoseconds now = rate::monotonic_now();
   const double elapsed = std::chrono::duration<double>(now - started_).count();
   const double since_last = std::chrono::duration<double>(now - last_progress_).count();
-  const std::uint64_t frames = tx_.frames_sent.load(std::memory_order_relaxed);
+  const std::uint64_t frames = transmitted(&TransmitCounters::frames_sent);
+  const std::uint64_t bytes = transmitted(&TransmitCounters::frame_bytes);
   const double pps_now = since_last > 0 ? static_cast<double>(frames - last_progress_frames_) / since_last : 0;
   const double pps_average = elapsed > 0 ? static_cast<double>(frames) / elapsed : 0;
+  // Line rate like a NIC counter: frame bytes (Ethernet minimum 60 + 4 FCS) + 20 bytes of
+  // preamble and inter-frame gap per frame.
+  const double wire_bits_now = static_cast<double>(bytes - last_progress_bytes_ + 24 * (frames - last_progress_frames_)) * 8;
+  const double gbps_now = since_last > 0 ? wire_bits_now / since_last / 1e9 : 0;
   last_progress_ = now;
   last_progress_frames_ = frames;
+  last_progress_bytes_ = bytes;
   const std::uint64_t total = std::max<std::uint64_t>(order_->shard_probe_count(), 1);
   const double done =
-      static_cast<double>(tx_.first_pass_probes.load(std::memory_order_relaxed)) / static_cast<double>(total);
+      static_cast<double>(transmitted(&TransmitCounters::first_pass_probes)) / static_cast<double>(total);
   const double eta = done > 0 ? elapsed / done - elapsed : 0;
   const std::uint64_t drops = rx_.kernel_drops.load(std::memory_order_relaxed) +
                               rx_.interface_drops.load(std::memory_order_relaxed);
   if (!final_line) {
     std::fprintf(stderr,
-                 "synscan: %5.1f%% sent, %.0f pps now (%.0f avg), ETA %s, %llu open, %llu capture "
-                 "drops, %llu send errors\n",
-                 done * 100, pps_now, pps_average, format_duration(eta).c_str(),
+                 "synscan: %5.1f%% sent, %.0f pps now (%.0f avg, %.3f Gbit/s), ETA %s, %llu open, "
+                 "%llu capture drops, %llu send errors\n",
+                 done * 100, pps_now, pps_average, gbps_now, format_duration(eta).c_str(),
                  static_cast<unsigned long long>(rx_.open_found.load(std::memory_order_relaxed)),
                  static_cast<unsigned long long>(drops),
-                 static_cast<unsigned long long>(tx_.send_errors.load(std::memory_order_relaxed)));
+                 static_cast<unsigned long long>(transmitted(&TransmitCounters::send_errors)));
     return;
   }
   std::fprintf(
@@ -769,7 +818,7 @@ void Scan::progress_line(bool final_line) {
       static_cast<unsigned long long>(state_counts_[0]), static_cast<unsigned long long>(state_counts_[1]),
       static_cast<unsigned long long>(state_counts_[2]), static_cast<unsigned long long>(state_counts_[3]),
       static_cast<unsigned long long>(frames),
-      static_cast<unsigned long long>(tx_.retry_probes.load(std::memory_order_relaxed)), pps_average,
+      static_cast<unsigned long long>(transmitted(&TransmitCounters::retry_probes)), pps_average,
       static_cast<unsigned long long>(rx_.results.load(std::memory_order_relaxed)),
       static_cast<unsigned long long>(rx_.duplicates.load(std::memory_order_relaxed)),
       static_cast<unsigned long long>(rx_.late.load(std::memory_order_relaxed)),
@@ -777,7 +826,7 @@ void Scan::progress_line(bool final_line) {
                                       rx_.not_a_target.load(std::memory_order_relaxed)),
       static_cast<unsigned long long>(rx_.parse_rejects.load(std::memory_order_relaxed)),
       static_cast<unsigned long long>(drops),
-      static_cast<unsigned long long>(tx_.send_errors.load(std::memory_order_relaxed)));
+      static_cast<unsigned long long>(transmitted(&TransmitCounters::send_errors)));
 }
 
 ScanOutcome Scan::run() {
@@ -797,24 +846,32 @@ ScanOutcome Scan::run() {
     return request.format == output::Format::kJsonLines;
   });
   {
-    std::jthread capture_thread([this](std::stop_token stop) { capture(stop); });
-    std::jthread transmit_thread([this](std::stop_token stop) { transmit(stop); });
+    std::jthread capture_thread;
+    if (pcap_) capture_thread = std::jthread([this](std::stop_token stop) { capture(stop); });
+    transmitters_running_.store(transmit_threads_, std::memory_order_release);
+    std::vector<std::jthread> transmit_threads;
+    for (unsigned thread = 0; thread < transmit_threads_; ++thread) {
+      transmit_threads.emplace_back([this, thread](std::stop_token stop) { transmit(stop, thread); });
+    }
+    const auto transmit_finished = [&] { return transmitters_running_.load(std::memory_order_acquire) == 0; };
+    bool stop_requested = false;
     auto next_progress = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     for (;;) {
       std::deque<DoneGroup> ready;
       {
         std::unique_lock lock(done_mutex_);
         done_ready_.wait_for(lock, std::chrono::milliseconds(100), [&] {
-          return !done_groups_.empty() || transmit_finished_.load(std::memory_order_acquire);
+          return !done_groups_.empty() || transmit_finished();
         });
         ready.swap(done_groups_);
       }
       if (streams_ports) stream_port_results();
       for (const DoneGroup& done : ready) write_group(done);
-      if ((interrupts_.load() > 0 || output_error_) && !transmit_thread.get_stop_token().stop_requested()) {
-        transmit_thread.request_stop();
+      if ((interrupts_.load() > 0 || output_error_) && !stop_requested) {
+        stop_requested = true;
+        for (std::jthread& thread : transmit_threads) thread.request_stop();
       }
-      if (transmit_finished_.load(std::memory_order_acquire)) {
+      if (transmit_finished()) {
         std::lock_guard lock(done_mutex_);
         if (done_groups_.empty()) break;
       }
@@ -823,7 +880,7 @@ ScanOutcome Scan::run() {
         progress_line(false);
       }
     }
-    transmit_thread.join();
+    for (std::jthread& thread : transmit_threads) thread.join();
     capture_thread.request_stop();
   }
 
@@ -831,7 +888,7 @@ ScanOutcome Scan::run() {
   outcome.interrupted = interrupts_.load() > 0 || output_error_ != nullptr;
   outcome.hosts_up = hosts_up_;
   outcome.capture_drops = rx_.kernel_drops.load() + rx_.interface_drops.load();
-  outcome.send_errors = tx_.send_errors.load();
+  outcome.send_errors = transmitted(&TransmitCounters::send_errors);
 
   output::ScanSummary summary;
   summary.end_time = std::time(nullptr);

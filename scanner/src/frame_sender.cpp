@@ -69,6 +69,7 @@ class PacketSocketSender final : public FrameSender {
       const int sent = ::sendmmsg(socket_.get(), headers_.data() + done,
                                   static_cast<unsigned>(frames.size() - done), 0);
       if (sent > 0) {
+        for (int i = 0; i < sent; ++i) counters.bytes_sent += frames[done + static_cast<std::size_t>(i)].size;
         done += static_cast<std::size_t>(sent);
         accepted += static_cast<std::size_t>(sent);
         counters.frames_sent += static_cast<std::uint64_t>(sent);
@@ -113,6 +114,7 @@ class LibnetSender final : public FrameSender {
             context_, reinterpret_cast<const std::uint8_t*>(frame.data), frame.size);
         if (written == static_cast<int>(frame.size)) {
           ++counters.frames_sent;
+          counters.bytes_sent += frame.size;
           ++accepted;
           break;
         }
@@ -132,7 +134,18 @@ class LibnetSender final : public FrameSender {
   libnet_t* context_ = nullptr;
 };
 
+class DiscardingSender final : public FrameSender {
+ public:
+  std::size_t send(std::span<const FrameRef> frames, SendCounters& counters) override {
+    for (const FrameRef& frame : frames) counters.bytes_sent += frame.size;
+    counters.frames_sent += frames.size();
+    return frames.size();
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<FrameSender> make_discarding_sender() { return std::make_unique<DiscardingSender>(); }
 
 std::unique_ptr<FrameSender> make_packet_socket_sender(int interface_index) {
   return std::make_unique<PacketSocketSender>(interface_index);

@@ -18,6 +18,7 @@ struct FrameRef {
 
 struct SendCounters {
   std::uint64_t frames_sent = 0;     ///< accepted by the kernel
+  std::uint64_t bytes_sent = 0;      ///< their frame bytes
   std::uint64_t retries = 0;         ///< ENOBUFS/EAGAIN back-offs
   std::uint64_t errors = 0;          ///< frames dropped after a hard error
 };
@@ -36,6 +37,8 @@ enum class SendBackend : std::uint8_t { kPacketMmsg, kLibnet };
 /// sendmmsg on an AF_PACKET socket bound to `interface_index`, with PACKET_QDISC_BYPASS.
 /// Throws RuntimeError (with a privileges hint on EPERM) when the socket cannot be opened.
 std::unique_ptr<FrameSender> make_packet_socket_sender(int interface_index);
+/// Counts frames and drops them: --offline, to measure the engine's own cost per probe.
+std::unique_ptr<FrameSender> make_discarding_sender();
 /// libnet_write_link, one syscall per frame: kept for comparison (--send-backend libnet).
 std::unique_ptr<FrameSender> make_libnet_sender(const std::string& interface);
 

@@ -20,6 +20,8 @@ struct OutputRequest {
   std::string path;  ///< "-" = stdout
 };
 
+enum class SendBackendChoice : std::uint8_t { kPacketMmsg, kLibnet };
+
 struct ScanPlan {
   TargetSet targets;
   PortList ports;  ///< TCP ports probed with SYN, UDP ports with UDP probes
@@ -39,6 +41,9 @@ struct ScanPlan {
   std::optional<std::uint16_t> source_port;     ///< -g: pin the source port
   std::optional<packet::MacAddress> router_mac; ///< --router-mac
   std::uint8_t ttl = 64;
+  SendBackendChoice send_backend = SendBackendChoice::kPacketMmsg;  ///< --send-backend
+  unsigned transmit_threads = 1;  ///< --tx-threads
+  bool offline = false;           ///< --offline: build and count probes, send nothing
 
   std::string user;              ///< --user: drop to this user after opening raw handles ("" = nobody when root)
 
