@@ -1,0 +1,181 @@
+// Probe templates: libnet builds each frame once at setup; write() copies and patches it.
+#include "packet/probe_template.hpp"
+
+#include <arpa/inet.h>
+#include <libnet.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "wire_bytes.hpp"
+
+namespace synscan::packet {
+namespace {
+
+// Field offsets inside the frame (Ethernet II + IPv4 without options).
+constexpr std::size_t kIpv4ChecksumOffset = kIpv4Offset + 10;
+constexpr std::size_t kIpv4DestinationOffset = kIpv4Offset + 16;
+constexpr std::size_t kSourcePortOffset = kL4Offset + 0;
+constexpr std::size_t kDestinationPortOffset = kL4Offset + 2;
+constexpr std::size_t kTcpSequenceOffset = kL4Offset + 4;
+constexpr std::size_t kTcpChecksumOffset = kL4Offset + 16;
+constexpr std::size_t kUdpChecksumOffset = kL4Offset + 6;
+
+constexpr std::size_t kTcpHeaderSize = 20;
+constexpr std::size_t kTcpMssOptionSize = 4;
+constexpr std::size_t kUdpHeaderSize = 8;
+constexpr std::size_t kMaximumIpv4Payload = 65535 - kIpv4HeaderSize - kUdpHeaderSize;
+
+struct LibnetDeleter {
+  void operator()(libnet_t* context) const noexcept { libnet_destroy(context); }
+};
+using LibnetContext = std::unique_ptr<libnet_t, LibnetDeleter>;
+
+// A context that only builds packets: LIBNET_NONE needs no privileges and opens no socket.
+LibnetContext open_builder() {
+  char error[LIBNET_ERRBUF_SIZE] = {};
+  LibnetContext context(libnet_init(LIBNET_NONE, nullptr, error));
+  if (!context) throw TemplateError(std::string("libnet_init: ") + error);
+  return context;
+}
+
+void check_ptag(libnet_t* context, libnet_ptag_t tag, const char* what) {
+  if (tag == -1) throw TemplateError(std::string(what) + ": " + libnet_geterror(context));
+}
+
+// Builds IPv4 + Ethernet on top of the L4 blocks already in `context`, then returns the whole
+// frame with every checksum libnet computes. Destination address 0.0.0.0, no DF, TOS 0.
+std::vector<std::byte> finish_frame(libnet_t* context, const FrameAddressing& addressing,
+                                    std::uint8_t protocol, std::size_t l4_size) {
+  check_ptag(context,
+             libnet_build_ipv4(static_cast<std::uint16_t>(kIpv4HeaderSize + l4_size), /*tos=*/0,
+                               addressing.ip_id, /*frag=*/0, addressing.ttl, protocol,
+                               /*sum=*/0, htonl(addressing.source_ip), /*dst=*/0, nullptr, 0,
+                               context, 0),
+             "libnet_build_ipv4");
+  check_ptag(context,
+             libnet_build_ethernet(addressing.destination_mac.data(),
+                                   addressing.source_mac.data(), ETHERTYPE_IP, nullptr, 0,
+                                   context, 0),
+             "libnet_build_ethernet");
+
+  std::uint8_t* packet = nullptr;
+  std::uint32_t packet_size = 0;
+  if (libnet_pblock_coalesce(context, &packet, &packet_size) == -1) {
+    throw TemplateError(std::string("libnet_pblock_coalesce: ") + libnet_geterror(context));
+  }
+  // The coalesced buffer belongs to the context until freed with libnet_adv_free_packet.
+  struct PacketDeleter {
+    libnet_t* context;
+    void operator()(std::uint8_t* bytes) const noexcept { libnet_adv_free_packet(context, bytes); }
+  };
+  const std::unique_ptr<std::uint8_t, PacketDeleter> owned(packet, PacketDeleter{context});
+
+  const std::size_t expected_size = kL4Offset + l4_size;
+  if (packet_size != expected_size) {
+    throw TemplateError("libnet built a " + std::to_string(packet_size) +
+                        "-byte frame, expected " + std::to_string(expected_size));
+  }
+  std::vector<std::byte> frame(packet_size);
+  std::memcpy(frame.data(), packet, packet_size);
+  return frame;
+}
+
+}  // namespace
+
+TcpSynTemplate::TcpSynTemplate(const FrameAddressing& addressing, const TcpSynOptions& options) {
+  const LibnetContext context = open_builder();
+  // libnet wants the options block before the TCP header it belongs to.
+  const std::uint8_t mss_option[kTcpMssOptionSize] = {
+      2, 4, static_cast<std::uint8_t>(options.mss >> 8), static_cast<std::uint8_t>(options.mss)};
+  check_ptag(context.get(),
+             libnet_build_tcp_options(mss_option, sizeof mss_option, context.get(), 0),
+             "libnet_build_tcp_options");
+  constexpr std::size_t tcp_size = kTcpHeaderSize + kTcpMssOptionSize;
+  check_ptag(context.get(),
+             libnet_build_tcp(/*sp=*/0, /*dp=*/0, /*seq=*/0, /*ack=*/0, TH_SYN, options.window,
+                              /*sum=*/0, /*urg=*/0, tcp_size, nullptr, 0, context.get(), 0),
+             "libnet_build_tcp");
+  frame_ = finish_frame(context.get(), addressing, IPPROTO_TCP, tcp_size);
+}
+
+void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip,
+                           std::uint16_t source_port, std::uint16_t destination_port,
+                           std::uint32_t sequence) const noexcept {
+  std::memcpy(out, frame_.data(), frame_.size());
+
+  // The old values come from the template itself (zero as built, but read rather than assumed).
+  const std::uint32_t old_destination = wire::load_big_endian32(out + kIpv4DestinationOffset);
+  const std::uint32_t destination_delta = wire::word_delta32(old_destination, destination_ip);
+
+  const std::uint16_t ip_checksum = wire::load_big_endian16(out + kIpv4ChecksumOffset);
+  wire::store_big_endian16(out + kIpv4ChecksumOffset,
+                           wire::apply_checksum_delta(ip_checksum, destination_delta));
+
+  // The TCP checksum covers the destination address through the pseudo-header.
+  const std::uint64_t tcp_delta =
+      std::uint64_t{destination_delta} +
+      wire::word_delta(wire::load_big_endian16(out + kSourcePortOffset), source_port) +
+      wire::word_delta(wire::load_big_endian16(out + kDestinationPortOffset), destination_port) +
+      wire::word_delta32(wire::load_big_endian32(out + kTcpSequenceOffset), sequence);
+  const std::uint16_t tcp_checksum = wire::load_big_endian16(out + kTcpChecksumOffset);
+  wire::store_big_endian16(out + kTcpChecksumOffset,
+                           wire::apply_checksum_delta(tcp_checksum, tcp_delta));
+
+  wire::store_big_endian32(out + kIpv4DestinationOffset, destination_ip);
+  wire::store_big_endian16(out + kSourcePortOffset, source_port);
+  wire::store_big_endian16(out + kDestinationPortOffset, destination_port);
+  wire::store_big_endian32(out + kTcpSequenceOffset, sequence);
+}
+
+UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload) {
+  if (payload.size() > kMaximumIpv4Payload) {
+    throw TemplateError("UDP payload of " + std::to_string(payload.size()) +
+                        " bytes does not fit an IPv4 datagram");
+  }
+  const LibnetContext context = open_builder();
+  const std::size_t udp_size = kUdpHeaderSize + payload.size();
+  // libnet copies the payload; it takes uint8_t, the same object representation as std::byte.
+  const auto* payload_bytes =
+      payload.empty() ? nullptr : static_cast<const std::uint8_t*>(
+                                      static_cast<const void*>(payload.data()));
+  check_ptag(context.get(),
+             libnet_build_udp(/*sp=*/0, /*dp=*/0, static_cast<std::uint16_t>(udp_size), /*sum=*/0,
+                              payload_bytes, static_cast<std::uint32_t>(payload.size()),
+                              context.get(), 0),
+             "libnet_build_udp");
+  frame_ = finish_frame(context.get(), addressing, IPPROTO_UDP, udp_size);
+  // RFC 768: a computed checksum of zero is sent as all ones (zero means "none"); libnet 1.1.6
+  // leaves it zero.
+  if (wire::load_big_endian16(frame_.data() + kUdpChecksumOffset) == 0) {
+    wire::store_big_endian16(frame_.data() + kUdpChecksumOffset, 0xFFFF);
+  }
+}
+
+void UdpTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
+                        std::uint16_t destination_port) const noexcept {
+  std::memcpy(out, frame_.data(), frame_.size());
+
+  const std::uint32_t old_destination = wire::load_big_endian32(out + kIpv4DestinationOffset);
+  const std::uint32_t destination_delta = wire::word_delta32(old_destination, destination_ip);
+
+  const std::uint16_t ip_checksum = wire::load_big_endian16(out + kIpv4ChecksumOffset);
+  wire::store_big_endian16(out + kIpv4ChecksumOffset,
+                           wire::apply_checksum_delta(ip_checksum, destination_delta));
+
+  const std::uint64_t udp_delta =
+      std::uint64_t{destination_delta} +
+      wire::word_delta(wire::load_big_endian16(out + kSourcePortOffset), source_port) +
+      wire::word_delta(wire::load_big_endian16(out + kDestinationPortOffset), destination_port);
+  std::uint16_t udp_checksum = wire::apply_checksum_delta(
+      wire::load_big_endian16(out + kUdpChecksumOffset), udp_delta);
+  if (udp_checksum == 0) udp_checksum = 0xFFFF;  // RFC 768
+  wire::store_big_endian16(out + kUdpChecksumOffset, udp_checksum);
+
+  wire::store_big_endian32(out + kIpv4DestinationOffset, destination_ip);
+  wire::store_big_endian16(out + kSourcePortOffset, source_port);
+  wire::store_big_endian16(out + kDestinationPortOffset, destination_port);
+}
+
+}  // namespace synscan::packet
