@@ -882,6 +882,8 @@ ScanOutcome Scan::run() {
     }
     for (std::jthread& thread : transmit_threads) thread.join();
     capture_thread.request_stop();
+    // Wakes a capture thread blocked in poll() (libpcap >= 1.10 signals an eventfd).
+    if (pcap_) pcap_breakloop(pcap_->get());
   }
 
   ScanOutcome outcome;
