@@ -20,6 +20,7 @@
 #include "fd.hpp"
 #include "next_hop.hpp"
 #include "scanner/errors.hpp"
+#include "scanner/resume.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -198,6 +199,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
       ("output-all", po::value(&output_all), "-oA BASE: BASE.xml, BASE.gnmap, BASE.jsonl")
       ("open", po::bool_switch(&plan.only_open), "show only open (and open|filtered) ports")
       ("no-progress", "no progress line on stderr")
+      ("resume", po::value<std::string>(), "FILE: continue an interrupted scan (give new -o outputs)")
+      ("resume-file", po::value(&plan.resume_file), "where an interrupted scan saves its state (default: OUTPUT.resume)")
       ("verbose", "-v: more diagnostics (repeatable); -d: debugging");
   po::options_description hidden;
   hidden.add_options()("target", po::value(&targets)->composing());
@@ -233,6 +236,54 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   }
   if (values.count("ping-only")) throw UsageError("-sn (host discovery only) is not supported");
   plan.progress = values.count("no-progress") == 0;
+
+  const auto add_output = [&](output::Format format, const std::string& path) {
+    if (!path.empty()) plan.outputs.push_back({format, path});
+  };
+  const auto add_outputs = [&] {
+    add_output(output::Format::kXml, output_xml);
+    add_output(output::Format::kGreppable, output_grepable);
+    add_output(output::Format::kJsonLines, output_json);
+    if (!output_all.empty()) {
+      for (const output::FormatInfo& format : output::kFormats) {
+        plan.outputs.push_back({format.format, output_all + format.extension});
+      }
+    }
+  };
+  if (values.count("resume")) {
+    // Everything that defines the scan comes from the file; only outputs and diagnostics may be
+    // given, so the resumed run cannot silently scan something else.
+    for (const char* option : {"target", "input-list", "exclude", "excludefile", "ports", "syn", "udp",
+                               "rate", "retries", "max-retries", "seed", "shard", "interface",
+                               "source-ip", "source-port", "router-mac", "ttl", "udp-payloads",
+                               "send-backend", "tx-threads", "offline", "wait", "user"}) {
+      if (values.count(option) && !values[option].defaulted()) {
+        throw UsageError(std::string("--resume takes the scan settings from its file; remove --") +
+                         (std::string(option) == "target" ? "targets" : option));
+      }
+    }
+    const std::string path = values["resume"].as<std::string>();
+    const std::string resume_file = plan.resume_file;
+    ScanPlan resumed;
+    auto state = std::make_shared<ResumeState>(read_resume_file(path, resumed));
+    if (state->complete) {
+      parsed.informational = "synscan: " + path + ": that scan already completed; nothing to resume\n";
+      return parsed;
+    }
+    resumed.resume = std::move(state);
+    resumed.resume_file = resume_file.empty() ? path : resume_file;
+    resumed.verbosity = plan.verbosity;
+    resumed.debug = plan.debug;
+    resumed.progress = plan.progress;
+    plan = std::move(resumed);
+    add_outputs();
+    if (plan.outputs.empty()) {
+      throw UsageError("--resume needs new output files (-oX/-oG/-oJ/-oA): the interrupted run's files "
+                       "keep its results; combine them with 'synscan merge'");
+    }
+    parsed.plan = std::move(plan);
+    return parsed;
+  }
 
   for (const std::string& file : input_lists) {
     for (std::string& token : read_target_file(file)) targets.push_back(std::move(token));
@@ -315,17 +366,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   if (!source_port.empty()) plan.source_port = parse_number<std::uint16_t>(source_port, "-g", 1, 65535);
   if (!router_mac.empty()) plan.router_mac = parse_mac(router_mac);
 
-  const auto add_output = [&](output::Format format, const std::string& path) {
-    if (!path.empty()) plan.outputs.push_back({format, path});
-  };
-  add_output(output::Format::kXml, output_xml);
-  add_output(output::Format::kGreppable, output_grepable);
-  add_output(output::Format::kJsonLines, output_json);
-  if (!output_all.empty()) {
-    for (const output::FormatInfo& format : output::kFormats) {
-      plan.outputs.push_back({format.format, output_all + format.extension});
-    }
-  }
+  add_outputs();
   parsed.plan = std::move(plan);
   return parsed;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,9 +17,11 @@
 
 #include "arp_sweep.hpp"
 #include "capture.hpp"
+#include "fd.hpp"
 #include "frame_sender.hpp"
 #include "next_hop.hpp"
 #include "privileges.hpp"
+#include "scanner/resume.hpp"
 #include "packet/checksum.hpp"
 #include "packet/cookie.hpp"
 #include "packet/probe_template.hpp"
@@ -180,6 +183,8 @@ class Scan {
   void handle_frame(std::span<const std::byte> frame) noexcept;
   // --- output (calling) thread -------------------------------------------------------------
   void write_group(const DoneGroup& done);
+  void open_resume_file();
+  void save_resume_state(bool complete);
   void stream_port_results();
   void emit_port(std::uint32_t address, std::size_t probe, const EntryView& entry, std::time_t when);
   void progress_line(bool final_line);
@@ -233,6 +238,9 @@ class Scan {
   std::atomic<unsigned> transmitters_running_{0};
 
   std::vector<PortResult> host_ports_;  // output thread scratch
+  ResumeState resume_state_;            // output thread: groups written, groups cut short
+  Fd resume_fd_;
+  std::string resume_path_;
   std::uint64_t hosts_up_ = 0;
   std::uint64_t state_counts_[4] = {};
   std::exception_ptr output_error_;
@@ -321,8 +329,10 @@ void Scan::prepare() {
   for (std::uint16_t port : plan_.ports.tcp) tcp_probe_of_port_[port] = probe++;
   for (std::uint16_t port : plan_.ports.udp) udp_probe_of_port_[port] = probe++;
 
+  // A resumed scan must walk exactly the interrupted scan's order.
   const std::uint32_t hosts_per_group =
-      choose_hosts_per_group(plan_.targets.size(), probes_per_host_, plan_.rate);
+      plan_.resume ? plan_.resume->hosts_per_group
+                   : choose_hosts_per_group(plan_.targets.size(), probes_per_host_, plan_.rate);
   order_.emplace(plan_.targets.size(), probes_per_host_, hosts_per_group, plan_.seed, plan_.shard);
 
   // Slots in flight: a group lives for its sends (one pass per try), the retry timeouts and the
@@ -416,6 +426,7 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     Phase phase;
     Nanoseconds deadline;
     std::uint64_t shard_entries;
+    bool restored;  // resumed from a saved state: some probes may have used their tries already
   };
   std::deque<ActiveGroup> active;
   // Thread t owns groups t, t + n, t + 2n, ... and (slot_count being a multiple of n) their slots;
@@ -457,6 +468,11 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
   // Group g lives in slot g % slot_count (the capture thread finds it there); the slot must have
   // been written out and released by the output thread first.
   const auto open_group = [&]() -> bool {
+    // A resumed scan skips the groups the interrupted run already wrote out.
+    while (plan_.resume && next_group < group_count && plan_.resume->group_done(next_group)) {
+      tx.first_pass_probes.fetch_add(entries_in_shard(*order_, next_group), std::memory_order_relaxed);
+      next_group += transmit_threads_;
+    }
     if (next_group >= group_count) return false;
     const std::size_t slot = static_cast<std::size_t>(next_group % table_->slot_count());
     if (!slots_[slot].free.load(std::memory_order_acquire)) return false;
@@ -464,8 +480,19 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     slots_[slot].finals.store(0, std::memory_order_relaxed);
     slots_[slot].opened_at = std::time(nullptr);
     table_->open_slot(slot, next_group);
+    const std::vector<std::uint32_t>* saved = plan_.resume ? plan_.resume->saved_entries(next_group) : nullptr;
+    if (saved) {
+      const std::size_t entries = std::min<std::size_t>(saved->size(), order_->entries_in_group(next_group));
+      for (std::size_t entry = 0; entry < entries; ++entry) {
+        const EntryView view{(*saved)[entry]};
+        table_->restore_entry(slot, next_group, entry, view);
+        if (view.final() && order_->in_shard(next_group, entry)) {
+          slots_[slot].finals.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    }
     active.push_back({next_group, slot, ScanOrder::GroupWalk(*order_, next_group), 0, Phase::kSending,
-                      {}, entries_in_shard(*order_, next_group)});
+                      {}, entries_in_shard(*order_, next_group), saved != nullptr});
     next_group += transmit_threads_;
     return true;
   };
@@ -516,6 +543,8 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
         if (sending == active.end() && open_group()) sending = std::prev(active.end());
         continue;
       }
+      // Restored probes may have used tries in the interrupted run: the budget spans both runs.
+      if (group.restored && table_->load(group.slot, entry).send_count() > plan_.retries) continue;
       if (table_->mark_sent(group.slot, group.group, entry) != MarkSent::kMarked) continue;
       const std::uint64_t key = probe_key(group.group, entry);
       if (RttEstimator::wants_sample(key)) {
@@ -740,6 +769,9 @@ void Scan::stream_port_results() {
 
 void Scan::write_group(const DoneGroup& done) {
   const std::time_t now = std::time(nullptr);
+  if (!done.interrupted) {
+    resume_state_.done_above.push_back(done.group);
+  }
   const std::uint32_t hosts = order_->hosts_in_group(done.group);
   for (std::uint32_t local_host = 0; local_host < hosts; ++local_host) {
     const std::uint32_t address = plan_.targets.at(order_->host_index(done.group, local_host));
@@ -765,8 +797,61 @@ void Scan::write_group(const DoneGroup& done) {
     const output::HostResult host{address, host_ports_, slots_[done.slot].opened_at, now};
     for_each_writer([&](output::ResultWriter& writer) { writer.host(host); });
   }
+  if (done.interrupted) {
+    // Saved after the records above were emitted, so their reported bits travel with them.
+    std::vector<std::uint32_t> entries(order_->entries_in_group(done.group));
+    for (std::size_t entry = 0; entry < entries.size(); ++entry) entries[entry] = table_->load(done.slot, entry).raw;
+    resume_state_.in_flight.emplace_back(done.group, std::move(entries));
+  }
   table_->close_slot(done.slot);
   slots_[done.slot].free.store(true, std::memory_order_release);
+}
+
+void Scan::open_resume_file() {
+  std::string path = plan_.resume_file;
+  if (path.empty()) {
+    for (const OutputRequest& request : plan_.outputs) {
+      if (request.path != "-") {
+        path = request.path + ".resume";
+        break;
+      }
+    }
+  }
+  if (path.empty()) path = "synscan.resume";
+  // Created now, while we may still write here: after the privilege drop we could not.
+  resume_fd_ = Fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!resume_fd_.valid()) {
+    spdlog::warn("cannot create resume file {}: {}; an interrupted scan will not be resumable", path,
+                 std::strerror(errno));
+    return;
+  }
+  resume_path_ = path;
+}
+
+void Scan::save_resume_state(bool complete) {
+  if (!resume_fd_.valid()) return;
+  // Finished groups of the resumed-from run stay finished.
+  if (plan_.resume) {
+    resume_state_.done_above.insert(resume_state_.done_above.end(), plan_.resume->done_above.begin(),
+                                    plan_.resume->done_above.end());
+    resume_state_.done_below = plan_.resume->done_below;
+  }
+  std::sort(resume_state_.done_above.begin(), resume_state_.done_above.end());
+  resume_state_.done_above.erase(std::unique(resume_state_.done_above.begin(), resume_state_.done_above.end()),
+                                 resume_state_.done_above.end());
+  while (!resume_state_.done_above.empty() && resume_state_.done_above.front() == resume_state_.done_below) {
+    resume_state_.done_above.erase(resume_state_.done_above.begin());
+    ++resume_state_.done_below;
+  }
+  resume_state_.complete = complete;
+  resume_state_.hosts_per_group = order_->hosts_per_group();
+  resume_state_.fingerprint = plan_fingerprint(plan_, order_->hosts_per_group());
+  try {
+    write_resume_file(resume_fd_.get(), resume_path_, plan_, resume_state_);
+    if (!complete) spdlog::warn("resume with: synscan --resume {} -oA NEW-BASE", resume_path_);
+  } catch (const RuntimeError& error) {
+    spdlog::error("{}", error.what());
+  }
 }
 
 std::string format_duration(double seconds) {
@@ -830,6 +915,7 @@ void Scan::progress_line(bool final_line) {
 }
 
 ScanOutcome Scan::run() {
+  open_resume_file();
   prepare();
 
   output::ScanInfo info;
@@ -899,6 +985,7 @@ ScanOutcome Scan::run() {
   summary.hosts_up = hosts_up_;
   summary.interrupted = outcome.interrupted;
   for_each_writer([&](output::ResultWriter& writer) { writer.finish(summary); });
+  save_resume_state(!outcome.interrupted);
   progress_line(true);
   if (output_error_) std::rethrow_exception(output_error_);
   return outcome;

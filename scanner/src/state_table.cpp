@@ -48,6 +48,13 @@ void StateTable::open_slot(std::size_t slot, std::uint64_t group) noexcept {
   slot_groups_[slot].store(group, std::memory_order_release);
 }
 
+void StateTable::restore_entry(std::size_t slot, std::uint64_t group, std::size_t entry,
+                               EntryView saved) noexcept {
+  const std::uint32_t kept = saved.raw & ~kGenerationMask;
+  entries_[slot * entries_per_slot_ + entry].store(kept | generation_bits(group, slot_count_),
+                                                   std::memory_order_release);
+}
+
 void StateTable::close_slot(std::size_t slot) noexcept {
   slot_groups_[slot].store(kNoGroup, std::memory_order_release);
 }

@@ -2,6 +2,7 @@
 /// The one configuration of a scan. Built once from the command line, immutable while the scan
 /// runs, passed down by const reference. Nothing global.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +15,8 @@
 #include "scanner/targets.hpp"
 
 namespace synscan::scanner {
+
+struct ResumeState;
 
 struct OutputRequest {
   output::Format format;
@@ -53,6 +56,9 @@ struct ScanPlan {
   bool debug = false;
   bool progress = true;          ///< the once-a-second stderr line
   std::string command_line;      ///< argv joined, for output headers
+
+  std::string resume_file;       ///< where an interrupted scan saves its state ("" = next to outputs)
+  std::shared_ptr<const ResumeState> resume;  ///< --resume: continue this saved scan
 };
 
 }  // namespace synscan::scanner

@@ -47,6 +47,9 @@ class StateTable {
   /// Prepares a slot for `group`: every entry reset to pending with the group's generation, then
   /// the slot's group published (release). Called by the single owner of the slot (transmitter).
   void open_slot(std::size_t slot, std::uint64_t group) noexcept;
+  /// Resume: puts a saved entry (send count, result, reported bit, TTL) back into an open slot,
+  /// under the slot's current generation. Transmitter only, before any probe of the group is sent.
+  void restore_entry(std::size_t slot, std::uint64_t group, std::size_t entry, EntryView saved) noexcept;
   /// Unpublishes the slot (no group). Entries keep their values for the reader that closes it.
   void close_slot(std::size_t slot) noexcept;
   /// The group a slot holds, or kNoGroup.
