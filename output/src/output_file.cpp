@@ -60,7 +60,9 @@ OutputFile::~OutputFile() {
 void OutputFile::write(std::string_view text) {
   if (file_ == nullptr || text.empty()) return;
   errno = 0;
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
+  // A line-buffered stream (stdout) flushes inside fwrite and may still report the full count
+  // when that flush fails: the stream's error flag is the reliable signal.
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::ferror(file_)) {
     const int error = errno != 0 ? errno : EIO;
     std::clearerr(file_);
     if (owned_) std::fclose(file_);
@@ -72,7 +74,7 @@ void OutputFile::write(std::string_view text) {
 void OutputFile::flush() {
   if (file_ == nullptr) return;
   errno = 0;
-  if (std::fflush(file_) != 0) {
+  if (std::fflush(file_) != 0 || std::ferror(file_)) {
     const int error = errno != 0 ? errno : EIO;
     std::clearerr(file_);
     if (owned_) std::fclose(file_);

@@ -817,7 +817,7 @@ void Scan::open_resume_file() {
       }
     }
   }
-  if (path.empty()) path = "synscan.resume";
+  if (path.empty()) return;  // only stdout outputs: nowhere sensible to leave a file unasked
   // Created now, while we may still write here: after the privilege drop we could not.
   resume_fd_ = Fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!resume_fd_.valid()) {
