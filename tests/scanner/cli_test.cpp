@@ -69,6 +69,37 @@ TEST(CommandLine, ExclusionsShrinkTheTargets) {
   EXPECT_EQ(plan.targets.size(), 127u);
 }
 
+TEST(CommandLine, ReservedRangesAreSkippedUnlessAllowed) {
+  // 0/8, 127/8, 224/4 and 240/4 (with 255.255.255.255) leave a /0 by default.
+  ScanPlan plan = parse({"0.0.0.0/0", "-p", "80"});
+  const std::uint64_t reserved = (1ull << 24) * 2 + (1ull << 28) * 2;
+  EXPECT_EQ(plan.targets.size(), (1ull << 32) - reserved);
+  EXPECT_FALSE(plan.targets.index_of(0x7F000001u));  // 127.0.0.1
+  EXPECT_FALSE(plan.targets.index_of(0xFFFFFFFFu));  // broadcast
+  EXPECT_FALSE(plan.targets.index_of(0xE0000001u));  // multicast
+  plan = parse({"127.0.0.1", "--allow-reserved"});
+  EXPECT_EQ(plan.targets.size(), 1u);
+}
+
+TEST(CommandLine, MaxTargetsGuards) {
+  EXPECT_EQ(parse({"198.18.0.0/24", "--max-targets", "256"}).targets.size(), 256u);
+  EXPECT_THROW((void)parse_command_line({"198.18.0.0/24", "--max-targets", "255"}, no_dns), UsageError);
+}
+
+TEST(CommandLine, TransmitOptions) {
+  ScanPlan plan = parse({"198.18.0.1", "--send-backend", "libnet", "--tx-threads", "2", "--offline"});
+  EXPECT_EQ(plan.send_backend, SendBackendChoice::kLibnet);
+  EXPECT_EQ(plan.transmit_threads, 2u);
+  EXPECT_TRUE(plan.offline);
+  EXPECT_THROW((void)parse_command_line({"198.18.0.1", "--send-backend", "pigeon"}, no_dns), UsageError);
+  EXPECT_THROW((void)parse_command_line({"198.18.0.1", "--tx-threads", "0"}, no_dns), UsageError);
+}
+
+TEST(CommandLine, ResumeTakesNoScanSettings) {
+  EXPECT_THROW((void)parse_command_line({"--resume", "x.resume", "198.18.0.1"}, no_dns), UsageError);
+  EXPECT_THROW((void)parse_command_line({"--resume", "/nonexistent.resume", "-oJ", "a"}, no_dns), UsageError);
+}
+
 TEST(CommandLine, HelpAndVersionAreInformational) {
   ParsedCommandLine parsed = parse_command_line({"--help"}, no_dns);
   EXPECT_FALSE(parsed.plan);
@@ -96,6 +127,7 @@ TEST(CommandLine, BadInputIsAUsageErrorNamingTheToken) {
   EXPECT_NE(message_of({"--bogus", "198.18.0.1"}).find("bogus"), std::string::npos);
   EXPECT_NE(message_of({"198.18.0.0/24", "--exclude", "198.18.0.0/24"}).find("excluded"),
             std::string::npos);
+  EXPECT_NE(message_of({"127.0.0.1"}).find("--allow-reserved"), std::string::npos);
   EXPECT_NE(message_of({"-iL", "/nonexistent/targets.txt"}).find("/nonexistent/targets.txt"),
             std::string::npos);
 }
