@@ -1,5 +1,13 @@
-// SipHash-2-4 (Aumasson & Bernstein, "SipHash: a fast short-input PRF", 2012), written from the
-// paper's description, and the probe cookies built on it.
+// SipHash-2-4 cookies. Written from the paper (Aumasson & Bernstein, "SipHash: a fast short-input
+// PRF", 2012): little-endian 64-bit message words, the last word carrying the message length in
+// its top byte, two compression rounds per word and four finalisation rounds.
+//
+// The per-packet inputs are fixed and short, so `sequence` and `source_port` assemble their
+// message words directly instead of going through a byte buffer; the unit tests check that they
+// equal the generic `siphash24` over the documented byte packing:
+//   source port: target_ip (4, big-endian) | target_port (2, big-endian)                 6 bytes
+//   sequence:    scanner_ip (4) | target_ip (4) | source_port (2) | target_port (2)      12 bytes
+// The different lengths also keep the two uses apart: the length is part of the final word.
 #include "packet/cookie.hpp"
 
 #include <sys/random.h>
@@ -15,25 +23,39 @@ struct SipState {
   std::uint64_t v0, v1, v2, v3;
 
   explicit SipState(const SipKey& key) noexcept
-      : v0(key.k0 ^ 0x736f6d6570736575ull),
-        v1(key.k1 ^ 0x646f72616e646f6dull),
-        v2(key.k0 ^ 0x6c7967656e657261ull),
-        v3(key.k1 ^ 0x7465646279746573ull) {}
+      : v0(key.k0 ^ 0x736f6d6570736575ULL),
+        v1(key.k1 ^ 0x646f72616e646f6dULL),
+        v2(key.k0 ^ 0x6c7967656e657261ULL),
+        v3(key.k1 ^ 0x7465646279746573ULL) {}
 
   void round() noexcept {
-    v0 += v1, v1 = std::rotl(v1, 13), v1 ^= v0, v0 = std::rotl(v0, 32);
-    v2 += v3, v3 = std::rotl(v3, 16), v3 ^= v2;
-    v0 += v3, v3 = std::rotl(v3, 21), v3 ^= v0;
-    v2 += v1, v1 = std::rotl(v1, 17), v1 ^= v2, v2 = std::rotl(v2, 32);
+    v0 += v1;
+    v1 = std::rotl(v1, 13);
+    v1 ^= v0;
+    v0 = std::rotl(v0, 32);
+    v2 += v3;
+    v3 = std::rotl(v3, 16);
+    v3 ^= v2;
+    v0 += v3;
+    v3 = std::rotl(v3, 21);
+    v3 ^= v0;
+    v2 += v1;
+    v1 = std::rotl(v1, 17);
+    v1 ^= v2;
+    v2 = std::rotl(v2, 32);
   }
-  void compress(std::uint64_t word) noexcept {  // c = 2 rounds per message word
+
+  // SipHash-2-4: c = 2 rounds per message word.
+  void compress(std::uint64_t word) noexcept {
     v3 ^= word;
     round();
     round();
     v0 ^= word;
   }
-  std::uint64_t finish() noexcept {  // d = 4 finalization rounds
-    v2 ^= 0xff;
+
+  // d = 4 finalisation rounds.
+  [[nodiscard]] std::uint64_t finish() noexcept {
+    v2 ^= 0xFF;
     round();
     round();
     round();
@@ -42,109 +64,152 @@ struct SipState {
   }
 };
 
-// Little-endian word of up to 8 bytes.
-std::uint64_t load_little_endian(const std::byte* bytes, std::size_t count) noexcept {
-  std::uint64_t word = 0;
-  for (std::size_t i = 0; i < count; ++i) word |= std::to_integer<std::uint64_t>(bytes[i]) << (8 * i);
-  return word;
+[[nodiscard]] inline std::uint64_t byte_at(std::span<const std::byte> data,
+                                           std::size_t index) noexcept {
+  return std::to_integer<std::uint64_t>(data[index]);
 }
 
-// SipHash of exactly 12 bytes given as a little-endian 64-bit word and a 32-bit word, the shape of
-// every cookie input: no loop, no buffer. Equal to siphash24() over the same bytes (tested).
-std::uint64_t siphash12(const SipKey& key, std::uint64_t first, std::uint32_t second) noexcept {
+// Bytes of a big-endian field, laid out in memory order, as a little-endian word fragment: a byte
+// swap of the value.
+[[nodiscard]] inline std::uint64_t memory_order32(std::uint32_t value) noexcept {
+  return __builtin_bswap32(value);
+}
+[[nodiscard]] inline std::uint64_t memory_order16(std::uint16_t value) noexcept {
+  return __builtin_bswap16(value);
+}
+
+// SipHash-2-4 of the 6-byte message target_ip | target_port (big-endian fields).
+[[nodiscard]] inline std::uint64_t hash_target(const SipKey& key, std::uint32_t target_ip,
+                                               std::uint16_t target_port) noexcept {
   SipState state(key);
-  state.compress(first);
-  state.compress(std::uint64_t{second} | (std::uint64_t{12} << 56));
+  state.compress(memory_order32(target_ip) | memory_order16(target_port) << 32 |
+                 std::uint64_t{6} << 56);
   return state.finish();
+}
+
+// SipHash-2-4 of the 12-byte message scanner_ip | target_ip | source_port | target_port.
+[[nodiscard]] inline std::uint64_t hash_probe(const SipKey& key, std::uint32_t scanner_ip,
+                                              std::uint32_t target_ip, std::uint16_t source_port,
+                                              std::uint16_t target_port) noexcept {
+  SipState state(key);
+  state.compress(memory_order32(scanner_ip) | memory_order32(target_ip) << 32);
+  state.compress(memory_order16(source_port) | memory_order16(target_port) << 16 |
+                 std::uint64_t{12} << 56);
+  return state.finish();
+}
+
+// Clamps a range so that `count` is at least 1 (no division by zero) and the last port is at most
+// 65535 (no wrap-around into low ports).
+[[nodiscard]] SourcePortRange clamp(SourcePortRange ports) noexcept {
+  const std::uint32_t available = 65536u - ports.first;
+  if (ports.count == 0) ports.count = 1;
+  if (ports.count > available) ports.count = static_cast<std::uint16_t>(available);
+  return ports;
 }
 
 }  // namespace
 
 SipKey SipKey::random() {
-  SipKey key;
   std::uint64_t words[2];
+  auto* bytes = static_cast<unsigned char*>(static_cast<void*>(words));
   std::size_t filled = 0;
   while (filled < sizeof words) {
-    const ssize_t got = ::getrandom(reinterpret_cast<char*>(words) + filled, sizeof words - filled, 0);
+    const ssize_t got = getrandom(bytes + filled, sizeof words - filled, 0);
     if (got < 0) {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::generic_category(), "getrandom");
     }
     filled += static_cast<std::size_t>(got);
   }
-  key.k0 = words[0];
-  key.k1 = words[1];
-  return key;
+  return SipKey{words[0], words[1]};
 }
 
 std::uint64_t siphash24(const SipKey& key, std::span<const std::byte> data) noexcept {
   SipState state(key);
-  const std::size_t whole = data.size() / 8 * 8;
-  for (std::size_t offset = 0; offset < whole; offset += 8) {
-    state.compress(load_little_endian(data.data() + offset, 8));
+  const std::size_t whole_words = data.size() / 8;
+  for (std::size_t word = 0; word < whole_words; ++word) {
+    std::uint64_t value = 0;
+    for (std::size_t index = 0; index < 8; ++index) {
+      value |= byte_at(data, word * 8 + index) << (8 * index);
+    }
+    state.compress(value);
   }
-  const std::uint64_t last = load_little_endian(data.data() + whole, data.size() - whole) |
-                             (static_cast<std::uint64_t>(data.size() & 0xFF) << 56);
+  std::uint64_t last = static_cast<std::uint64_t>(data.size() & 0xFF) << 56;
+  for (std::size_t index = whole_words * 8; index < data.size(); ++index) {
+    last |= byte_at(data, index) << (8 * (index - whole_words * 8));
+  }
   state.compress(last);
   return state.finish();
 }
 
 Cookie::Cookie(SipKey key, std::uint32_t scanner_ip, SourcePortRange ports) noexcept
-    : key_(key), scanner_ip_(scanner_ip), ports_(ports.count == 0 ? SourcePortRange{ports.first, 1} : ports) {}
+    : key_(key), scanner_ip_(scanner_ip), ports_(clamp(ports)) {}
 
-// Inputs are packed as the bytes (scanner ip, target ip, target port, source port) would be laid
-// out little-endian; the exact packing only has to be the same on send and on validation.
-std::uint16_t Cookie::source_port(std::uint32_t target_ip, std::uint16_t target_port) const noexcept {
-  if (ports_.count == 1) return ports_.first;
-  // A different domain than sequence(): source port 0 never occurs as a real one there.
-  const std::uint64_t hash =
-      siphash12(key_, std::uint64_t{scanner_ip_} | (std::uint64_t{target_ip} << 32), target_port);
-  return static_cast<std::uint16_t>(ports_.first + hash % ports_.count);
+std::uint16_t Cookie::source_port(std::uint32_t target_ip,
+                                  std::uint16_t target_port) const noexcept {
+  if (ports_.count == 1) return ports_.first;  // pinned (-g): no hash needed
+  return static_cast<std::uint16_t>(ports_.first +
+                                    hash_target(key_, target_ip, target_port) % ports_.count);
 }
 
 std::uint32_t Cookie::sequence(std::uint32_t target_ip, std::uint16_t target_port,
                                std::uint16_t source_port) const noexcept {
-  const std::uint64_t hash =
-      siphash12(key_, std::uint64_t{scanner_ip_} | (std::uint64_t{target_ip} << 32),
-                std::uint32_t{target_port} | (std::uint32_t{source_port} << 16) | 0u);
-  return static_cast<std::uint32_t>(hash);
+  return static_cast<std::uint32_t>(
+      hash_probe(key_, scanner_ip_, target_ip, source_port, target_port));
 }
 
 Validation Cookie::validate_syn_ack(const Reply& reply) const noexcept {
-  if (reply.destination_ip != scanner_ip_) return Validation::kNotOurs;
+  constexpr std::uint8_t kSynAck = tcp_flags::kSyn | tcp_flags::kAck;
+  if (reply.protocol != kProtocolTcp || (reply.tcp_flags & kSynAck) != kSynAck ||
+      (reply.tcp_flags & tcp_flags::kRst) != 0 || reply.destination_ip != scanner_ip_) {
+    return Validation::kNotOurs;
+  }
   if (reply.destination_port != source_port(reply.source_ip, reply.source_port)) {
     return Validation::kWrongPort;
   }
   const std::uint32_t cookie = sequence(reply.source_ip, reply.source_port, reply.destination_port);
-  return reply.tcp_acknowledgment - 1 == cookie ? Validation::kValid : Validation::kWrongCookie;
+  return reply.tcp_acknowledgment == cookie + 1 ? Validation::kValid : Validation::kWrongCookie;
 }
 
 Validation Cookie::validate_rst(const Reply& reply) const noexcept {
-  if (reply.destination_ip != scanner_ip_) return Validation::kNotOurs;
+  if (reply.protocol != kProtocolTcp || (reply.tcp_flags & tcp_flags::kRst) == 0 ||
+      reply.destination_ip != scanner_ip_) {
+    return Validation::kNotOurs;
+  }
   if (reply.destination_port != source_port(reply.source_ip, reply.source_port)) {
     return Validation::kWrongPort;
   }
-  // RFC 793, SYN-SENT: a reset is acceptable only if its ACK acknowledges our SYN.
-  if (!(reply.tcp_flags & tcp_flags::kAck)) return Validation::kWrongCookie;
+  // RFC 793, SYN-SENT: a RST is acceptable only with ACK set acknowledging our SYN. A RST without
+  // ACK proves nothing about our cookie.
+  if ((reply.tcp_flags & tcp_flags::kAck) == 0) return Validation::kWrongCookie;
   const std::uint32_t cookie = sequence(reply.source_ip, reply.source_port, reply.destination_port);
-  return reply.tcp_acknowledgment - 1 == cookie ? Validation::kValid : Validation::kWrongCookie;
+  return reply.tcp_acknowledgment == cookie + 1 ? Validation::kValid : Validation::kWrongCookie;
 }
 
 Validation Cookie::validate_udp(const Reply& reply) const noexcept {
-  if (reply.destination_ip != scanner_ip_) return Validation::kNotOurs;
-  return reply.destination_port == source_port(reply.source_ip, reply.source_port) ? Validation::kValid
-                                                                                   : Validation::kWrongPort;
+  if (reply.protocol != kProtocolUdp || reply.destination_ip != scanner_ip_) {
+    return Validation::kNotOurs;
+  }
+  return reply.destination_port == source_port(reply.source_ip, reply.source_port)
+             ? Validation::kValid
+             : Validation::kWrongPort;
 }
 
 Validation Cookie::validate_icmp_quote(const Reply& reply) const noexcept {
   const IcmpQuote& quote = reply.quote;
-  if (reply.destination_ip != scanner_ip_ || quote.source_ip != scanner_ip_) return Validation::kNotOurs;
-  if (quote.protocol != kProtocolTcp && quote.protocol != kProtocolUdp) return Validation::kNotOurs;
+  // Both the ICMP error and the datagram it quotes must involve us: the error is addressed to the
+  // scanner and the quoted probe was sent from it.
+  if (reply.protocol != kProtocolIcmp || reply.destination_ip != scanner_ip_ ||
+      quote.source_ip != scanner_ip_ ||
+      (quote.protocol != kProtocolTcp && quote.protocol != kProtocolUdp)) {
+    return Validation::kNotOurs;
+  }
   if (quote.source_port != source_port(quote.destination_ip, quote.destination_port)) {
     return Validation::kWrongPort;
   }
   if (quote.protocol == kProtocolTcp &&
-      quote.tcp_sequence != sequence(quote.destination_ip, quote.destination_port, quote.source_port)) {
+      quote.tcp_sequence !=
+          sequence(quote.destination_ip, quote.destination_port, quote.source_port)) {
     return Validation::kWrongCookie;
   }
   return Validation::kValid;

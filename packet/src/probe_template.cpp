@@ -48,16 +48,15 @@ void check_ptag(libnet_t* context, libnet_ptag_t tag, const char* what) {
 // frame with every checksum libnet computes. Destination address 0.0.0.0, no DF, TOS 0.
 std::vector<std::byte> finish_frame(libnet_t* context, const FrameAddressing& addressing,
                                     std::uint8_t protocol, std::size_t l4_size) {
+  check_ptag(
+      context,
+      libnet_build_ipv4(static_cast<std::uint16_t>(kIpv4HeaderSize + l4_size), /*tos=*/0,
+                        addressing.ip_id, /*frag=*/0, addressing.ttl, protocol,
+                        /*sum=*/0, htonl(addressing.source_ip), /*dst=*/0, nullptr, 0, context, 0),
+      "libnet_build_ipv4");
   check_ptag(context,
-             libnet_build_ipv4(static_cast<std::uint16_t>(kIpv4HeaderSize + l4_size), /*tos=*/0,
-                               addressing.ip_id, /*frag=*/0, addressing.ttl, protocol,
-                               /*sum=*/0, htonl(addressing.source_ip), /*dst=*/0, nullptr, 0,
-                               context, 0),
-             "libnet_build_ipv4");
-  check_ptag(context,
-             libnet_build_ethernet(addressing.destination_mac.data(),
-                                   addressing.source_mac.data(), ETHERTYPE_IP, nullptr, 0,
-                                   context, 0),
+             libnet_build_ethernet(addressing.destination_mac.data(), addressing.source_mac.data(),
+                                   ETHERTYPE_IP, nullptr, 0, context, 0),
              "libnet_build_ethernet");
 
   std::uint8_t* packet = nullptr;
@@ -74,8 +73,8 @@ std::vector<std::byte> finish_frame(libnet_t* context, const FrameAddressing& ad
 
   const std::size_t expected_size = kL4Offset + l4_size;
   if (packet_size != expected_size) {
-    throw TemplateError("libnet built a " + std::to_string(packet_size) +
-                        "-byte frame, expected " + std::to_string(expected_size));
+    throw TemplateError("libnet built a " + std::to_string(packet_size) + "-byte frame, expected " +
+                        std::to_string(expected_size));
   }
   std::vector<std::byte> frame(packet_size);
   std::memcpy(frame.data(), packet, packet_size);
@@ -100,9 +99,8 @@ TcpSynTemplate::TcpSynTemplate(const FrameAddressing& addressing, const TcpSynOp
   frame_ = finish_frame(context.get(), addressing, IPPROTO_TCP, tcp_size);
 }
 
-void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip,
-                           std::uint16_t source_port, std::uint16_t destination_port,
-                           std::uint32_t sequence) const noexcept {
+void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
+                           std::uint16_t destination_port, std::uint32_t sequence) const noexcept {
   std::memcpy(out, frame_.data(), frame_.size());
 
   // The old values come from the template itself (zero as built, but read rather than assumed).
@@ -138,13 +136,13 @@ UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std:
   const std::size_t udp_size = kUdpHeaderSize + payload.size();
   // libnet copies the payload; it takes uint8_t, the same object representation as std::byte.
   const auto* payload_bytes =
-      payload.empty() ? nullptr : static_cast<const std::uint8_t*>(
-                                      static_cast<const void*>(payload.data()));
-  check_ptag(context.get(),
-             libnet_build_udp(/*sp=*/0, /*dp=*/0, static_cast<std::uint16_t>(udp_size), /*sum=*/0,
-                              payload_bytes, static_cast<std::uint32_t>(payload.size()),
-                              context.get(), 0),
-             "libnet_build_udp");
+      payload.empty() ? nullptr
+                      : static_cast<const std::uint8_t*>(static_cast<const void*>(payload.data()));
+  check_ptag(
+      context.get(),
+      libnet_build_udp(/*sp=*/0, /*dp=*/0, static_cast<std::uint16_t>(udp_size), /*sum=*/0,
+                       payload_bytes, static_cast<std::uint32_t>(payload.size()), context.get(), 0),
+      "libnet_build_udp");
   frame_ = finish_frame(context.get(), addressing, IPPROTO_UDP, udp_size);
   // RFC 768: a computed checksum of zero is sent as all ones (zero means "none"); libnet 1.1.6
   // leaves it zero.
@@ -168,8 +166,8 @@ void UdpTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint1
       std::uint64_t{destination_delta} +
       wire::word_delta(wire::load_big_endian16(out + kSourcePortOffset), source_port) +
       wire::word_delta(wire::load_big_endian16(out + kDestinationPortOffset), destination_port);
-  std::uint16_t udp_checksum = wire::apply_checksum_delta(
-      wire::load_big_endian16(out + kUdpChecksumOffset), udp_delta);
+  std::uint16_t udp_checksum =
+      wire::apply_checksum_delta(wire::load_big_endian16(out + kUdpChecksumOffset), udp_delta);
   if (udp_checksum == 0) udp_checksum = 0xFFFF;  // RFC 768
   wire::store_big_endian16(out + kUdpChecksumOffset, udp_checksum);
 

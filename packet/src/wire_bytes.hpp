@@ -52,8 +52,7 @@ inline void store_big_endian32(std::byte* at, std::uint32_t value) noexcept {
 /// mapped to -0 (0xFFFF) here; the result then equals what a full recomputation gives.
 [[nodiscard]] inline std::uint16_t apply_checksum_delta(std::uint16_t checksum,
                                                         std::uint64_t delta) noexcept {
-  std::uint16_t folded =
-      fold_ones_complement(static_cast<std::uint16_t>(~checksum) + delta);
+  std::uint16_t folded = fold_ones_complement(static_cast<std::uint16_t>(~checksum) + delta);
   if (folded == 0) folded = 0xFFFF;
   return static_cast<std::uint16_t>(~folded);
 }

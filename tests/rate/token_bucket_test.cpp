@@ -295,9 +295,10 @@ TEST(Pacer, RealClockKeepsRate) {
   std::uint64_t sent = 0;
   while (sent < 4'000) sent += pacer.next_batch(never.get_token());
   const double seconds_taken = std::chrono::duration<double>(monotonic_now() - start).count();
-  // 4000 tokens at 20 kpps is 0.2 s; generous bounds for a shared CI machine.
+  // 4000 tokens at 20 kpps is 0.2 s: never faster than the rate. The upper bound only catches a
+  // pacer that stalls; how close to 0.2 s it gets on a loaded machine is a benchmark, not a test.
   EXPECT_GT(seconds_taken, 0.19);
-  EXPECT_LT(seconds_taken, 0.6);
+  EXPECT_LT(seconds_taken, 5.0);
 }
 
 TEST(MonotonicNow, NeverGoesBack) {

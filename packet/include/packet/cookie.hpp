@@ -36,6 +36,8 @@ enum class Validation : std::uint8_t { kValid, kWrongPort, kWrongCookie, kNotOur
 
 class Cookie {
  public:
+  /// A range with count 0 is used as count 1, and one running past port 65535 is shortened to
+  /// end there (source_ports() returns the range in use).
   Cookie(SipKey key, std::uint32_t scanner_ip, SourcePortRange ports) noexcept;
 
   /// The source port the probe to (target_ip, target_port) uses. Depends only on the target and

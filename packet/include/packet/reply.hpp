@@ -12,14 +12,18 @@ namespace synscan::packet {
 
 enum class ParseStatus : std::uint8_t {
   kOk,
-  kTruncated,            ///< shorter than the headers it claims
+  kTruncated,            ///< shorter than the headers it claims: the captured bytes (or the IPv4
+                         ///< total length) end before a header the parser needs
   kNotIpv4,              ///< ethertype not IPv4 (after at most two VLAN tags) or version != 4
-  kBadHeaderLength,      ///< IHL < 5 or beyond the captured data / total length
-  kBadTotalLength,       ///< IPv4 total length < IHL*4 or beyond the captured data
+  kBadHeaderLength,      ///< IHL < 5 or beyond the captured data; also a TCP data offset < 5
+                         ///< or beyond the IPv4 payload the total length claims
+  kBadTotalLength,       ///< IPv4 total length < IHL*4; also a UDP length < 8. A total length
+                         ///< beyond the captured data is accepted (snaplen), see below
   kFragment,             ///< non-first fragment (offset != 0): no L4 header to read
   kUnsupportedProtocol,  ///< not TCP, UDP or ICMP
   kUnsupportedIcmp,      ///< ICMP that is neither dest-unreachable (3) nor time-exceeded (11)
-  kBadQuote,             ///< ICMP error whose quoted IPv4 header + 8 bytes is malformed/truncated
+  kBadQuote,             ///< ICMP error whose quoted IPv4 header + 8 bytes is malformed/truncated,
+                         ///< or quotes a non-first fragment (no ports to match)
 };
 inline constexpr std::size_t kParseStatusCount = 9;
 
@@ -62,6 +66,13 @@ inline constexpr std::uint8_t kProtocolIcmp = 1, kProtocolTcp = 6, kProtocolUdp 
 /// Parses an Ethernet II frame (optionally 802.1Q/802.1ad tagged) carrying IPv4.
 [[nodiscard]] ParseStatus parse_ethernet_frame(std::span<const std::byte> frame, Reply& out) noexcept;
 /// Parses a bare IPv4 packet (DLT_RAW, or after the link header).
+///
+/// Length policy: the datagram is the captured bytes cut to the IPv4 total length (Ethernet
+/// padding is never read as data). A total length larger than the capture is accepted, since a
+/// snaplen-limited capture looks exactly like it; such a packet is rejected (kTruncated) only when
+/// a header the parser needs is missing. The UDP payload view is bounded by both the UDP length
+/// and the captured bytes. Checksums are not verified (the cookie rejects corrupted replies).
+/// `out` is reset first; on any status other than kOk its contents are unspecified.
 [[nodiscard]] ParseStatus parse_ipv4_packet(std::span<const std::byte> packet, Reply& out) noexcept;
 
 [[nodiscard]] const char* to_string(ParseStatus status) noexcept;
