@@ -843,7 +843,9 @@ void Scan::save_resume_state(bool complete) {
     resume_state_.done_above.erase(resume_state_.done_above.begin());
     ++resume_state_.done_below;
   }
-  resume_state_.complete = complete;
+  // A signal that arrived after the last group was written leaves nothing to resume.
+  resume_state_.complete =
+      complete || (resume_state_.in_flight.empty() && resume_state_.done_below >= order_->group_count());
   resume_state_.hosts_per_group = order_->hosts_per_group();
   resume_state_.fingerprint = plan_fingerprint(plan_, order_->hosts_per_group());
   try {

@@ -100,7 +100,7 @@ def resume_cycle(lab: labmod.Lab, binary: str, workdir: str, targets: str, ports
             base = os.path.join(workdir, f"part{part}")
             outputs = ["-oX", base + ".xml", "-oG", base + ".gnmap", "-oJ", base + ".jsonl", "--no-progress"]
             if resume_file is None:
-                arguments = ["-p", ports, "--rate", "4000", "--retries", str(retries), "--wait", "1",
+                arguments = ["-p", ports, "--rate", "2000", "--retries", str(retries), "--wait", "1",
                              "--seed", "11", targets, "--resume-file", os.path.join(workdir, "scan.resume")]
             else:
                 arguments = ["--resume", resume_file]
@@ -108,7 +108,7 @@ def resume_cycle(lab: labmod.Lab, binary: str, workdir: str, targets: str, ports
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             last = part == interruptions
             if not last:
-                time.sleep(rng.uniform(0.8, 3.0))
+                time.sleep(rng.uniform(0.5, 2.0))
                 proc.send_signal(signal.SIGINT)
             try:
                 _, stderr = proc.communicate(timeout=120)
@@ -117,17 +117,20 @@ def resume_cycle(lab: labmod.Lab, binary: str, workdir: str, targets: str, ports
                 _, stderr = proc.communicate()
                 check(False, f"part {part} finished in time")
                 return
-            expected_rc = 0 if last else 130
-            check(proc.returncode == expected_rc,
-                  f"part {part} exit code {proc.returncode} (expected {expected_rc})"
-                  + ("" if proc.returncode == expected_rc else ": " + stderr.strip()[-400:]))
+            # On a loaded machine the signal may come after the scan's last group was written:
+            # then it finished (0) or was interrupted with nothing left (130, status complete).
+            check(proc.returncode in ((0,) if last else (0, 130)),
+                  f"part {part} exit code {proc.returncode}"
+                  + ("" if proc.returncode in (0, 130) else ": " + stderr.strip()[-400:]))
             well_formed(base + ".xml", base + ".gnmap")
             parts.append(base)
             resume_file = os.path.join(workdir, "scan.resume")
             with open(resume_file) as f:
                 status = f.read().split("\n", 2)[1]
-            check(status == ("status complete" if last else "status interrupted"),
-                  f"part {part} resume file says '{status}'")
+            if proc.returncode == 0 or last or status == "status complete":
+                check(status == "status complete", f"part {part} finished: resume file says '{status}'")
+                break
+            print(f"     part {part}: {status}")
     finally:
         time.sleep(1.0)
         dump.send_signal(signal.SIGINT)
