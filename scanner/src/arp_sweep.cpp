@@ -36,22 +36,6 @@ std::uint64_t count_on_link(const NextHop& hop, const TargetSet& targets) noexce
   return count;
 }
 
-namespace {
-
-void fill_request(std::uint8_t* frame, const NextHop& hop, std::uint32_t target) {
-  std::memset(frame, 0xFF, 6);
-  std::memcpy(frame + 6, hop.interface_mac.data(), 6);
-  const std::uint8_t fixed[] = {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01};
-  std::memcpy(frame + 12, fixed, sizeof fixed);
-  std::memcpy(frame + 22, hop.interface_mac.data(), 6);
-  const std::uint32_t sender = htonl(hop.source_ip), wanted = htonl(target);
-  std::memcpy(frame + 28, &sender, 4);
-  std::memset(frame + 32, 0, 6);
-  std::memcpy(frame + 38, &wanted, 4);
-}
-
-}  // namespace
-
 NeighbourMacs arp_sweep(const NextHop& hop, const TargetSet& targets, double packets_per_second,
                         int attempts, int round_wait_ms) {
   std::vector<std::uint32_t> pending;
@@ -81,20 +65,17 @@ NeighbourMacs arp_sweep(const NextHop& hop, const TargetSet& targets, double pac
     for (;;) {
       const ssize_t length = ::recv(socket_fd.get(), reply, sizeof reply, 0);
       if (length < 0) return;
-      if (length < 42 || reply[12] != 0x08 || reply[13] != 0x06 || reply[21] != 2) continue;
       std::uint32_t sender;
-      std::memcpy(&sender, reply + 28, 4);
       packet::MacAddress mac;
-      std::memcpy(mac.data(), reply + 22, 6);
-      found.emplace_back(ntohl(sender), mac);
+      if (parse_arp_reply(reply, static_cast<std::size_t>(length), sender, mac)) found.emplace_back(sender, mac);
     }
   };
   const double interval = packets_per_second > 0 ? 1.0 / packets_per_second : 0.0;
   for (int attempt = 0; attempt < attempts && !pending.empty(); ++attempt) {
     const auto start = std::chrono::steady_clock::now();
-    std::uint8_t frame[42];
+    std::uint8_t frame[kArpFrameSize];
     for (std::size_t i = 0; i < pending.size(); ++i) {
-      fill_request(frame, hop, pending[i]);
+      fill_arp_request(frame, hop, pending[i]);
       while (::send(socket_fd.get(), frame, sizeof frame, 0) < 0 && (errno == ENOBUFS || errno == EAGAIN)) {
         std::this_thread::sleep_for(std::chrono::microseconds(50));
       }

@@ -187,6 +187,7 @@ class Scan {
   void save_resume_state(bool complete);
   void stream_port_results();
   void emit_port(std::uint32_t address, std::size_t probe, const EntryView& entry, std::time_t when);
+  [[nodiscard]] PortResult result_of(std::size_t probe, const EntryView& entry) const noexcept;
   void progress_line(bool final_line);
   template <typename Call>
   void for_each_writer(Call&& call);
@@ -736,8 +737,7 @@ void Scan::for_each_writer(Call&& call) {
   }
 }
 
-void Scan::emit_port(std::uint32_t address, std::size_t probe, const EntryView& entry,
-                     std::time_t when) {
+PortResult Scan::result_of(std::size_t probe, const EntryView& entry) const noexcept {
   const bool tcp = probe < plan_.ports.tcp.size();
   PortResult result;
   result.protocol = tcp ? Protocol::kTcp : Protocol::kUdp;
@@ -745,6 +745,12 @@ void Scan::emit_port(std::uint32_t address, std::size_t probe, const EntryView& 
   result.reason = reason_of(entry.result());
   result.state = state_for(result.protocol, result.reason);
   result.reason_ttl = entry.ttl();
+  return result;
+}
+
+void Scan::emit_port(std::uint32_t address, std::size_t probe, const EntryView& entry,
+                     std::time_t when) {
+  const PortResult result = result_of(probe, entry);
   for_each_writer([&](output::ResultWriter& writer) { writer.port_result(address, result, when); });
 }
 
@@ -782,13 +788,7 @@ void Scan::write_group(const DoneGroup& done) {
       const EntryView view = table_->load(done.slot, entry);
       if (!view.final()) continue;  // interrupted before all tries: left out, never guessed
       if (table_->mark_reported(done.slot, entry)) emit_port(address, probe, view, now);
-      PortResult result;
-      const bool tcp = probe < plan_.ports.tcp.size();
-      result.protocol = tcp ? Protocol::kTcp : Protocol::kUdp;
-      result.port = tcp ? plan_.ports.tcp[probe] : plan_.ports.udp[probe - plan_.ports.tcp.size()];
-      result.reason = reason_of(view.result());
-      result.state = state_for(result.protocol, result.reason);
-      result.reason_ttl = view.ttl();
+      const PortResult result = result_of(probe, view);
       ++state_counts_[static_cast<int>(result.state)];
       host_ports_.push_back(result);
     }

@@ -175,28 +175,6 @@ std::optional<packet::MacAddress> neighbour_table_mac(const std::string& interfa
   return std::nullopt;
 }
 
-// An ARP request/reply frame (RFC 826) for Ethernet + IPv4.
-struct ArpFrame {
-  std::uint8_t bytes[42];
-};
-
-ArpFrame make_arp_request(const NextHop& hop, std::uint32_t target) {
-  ArpFrame frame{};
-  std::uint8_t* p = frame.bytes;
-  std::memset(p, 0xFF, 6);
-  std::memcpy(p + 6, hop.interface_mac.data(), 6);
-  p[12] = 0x08, p[13] = 0x06;                 // ethertype ARP
-  p[14] = 0x00, p[15] = 0x01;                 // hardware Ethernet
-  p[16] = 0x08, p[17] = 0x00;                 // protocol IPv4
-  p[18] = 6, p[19] = 4, p[20] = 0, p[21] = 1; // sizes, opcode request
-  std::memcpy(p + 22, hop.interface_mac.data(), 6);
-  const std::uint32_t sender = htonl(hop.source_ip), wanted = htonl(target);
-  std::memcpy(p + 28, &sender, 4);
-  std::memset(p + 32, 0, 6);
-  std::memcpy(p + 38, &wanted, 4);
-  return frame;
-}
-
 }  // namespace
 
 std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
@@ -215,9 +193,10 @@ std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t 
   if (::bind(socket_fd.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
     throw RuntimeError("cannot bind an ARP socket to " + hop.interface + ": " + errno_text());
   }
-  const ArpFrame request = make_arp_request(hop, address);
+  std::uint8_t request[kArpFrameSize];
+  fill_arp_request(request, hop, address);
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    if (::send(socket_fd.get(), request.bytes, sizeof request.bytes, 0) < 0) {
+    if (::send(socket_fd.get(), request, sizeof request, 0) < 0) {
       throw RuntimeError("cannot send an ARP request on " + hop.interface + ": " + errno_text());
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -229,17 +208,39 @@ std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t 
       if (::poll(&waiter, 1, static_cast<int>(left.count())) <= 0) continue;
       std::uint8_t reply[128];
       const ssize_t length = ::recv(socket_fd.get(), reply, sizeof reply, 0);
-      if (length < 42) continue;
-      if (reply[12] != 0x08 || reply[13] != 0x06 || reply[21] != 2) continue;  // ARP reply
       std::uint32_t sender;
-      std::memcpy(&sender, reply + 28, 4);
-      if (ntohl(sender) != address) continue;
       packet::MacAddress mac;
-      std::memcpy(mac.data(), reply + 22, 6);
+      if (length <= 0 || !parse_arp_reply(reply, static_cast<std::size_t>(length), sender, mac) ||
+          sender != address) {
+        continue;
+      }
       return mac;
     }
   }
   return std::nullopt;
+}
+
+void fill_arp_request(std::uint8_t* frame, const NextHop& hop, std::uint32_t target) noexcept {
+  std::memset(frame, 0xFF, 6);  // broadcast
+  std::memcpy(frame + 6, hop.interface_mac.data(), 6);
+  // ethertype ARP, hardware Ethernet, protocol IPv4, address sizes 6 and 4, opcode request
+  const std::uint8_t fixed[] = {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01};
+  std::memcpy(frame + 12, fixed, sizeof fixed);
+  std::memcpy(frame + 22, hop.interface_mac.data(), 6);
+  const std::uint32_t sender = htonl(hop.source_ip), wanted = htonl(target);
+  std::memcpy(frame + 28, &sender, 4);
+  std::memset(frame + 32, 0, 6);
+  std::memcpy(frame + 38, &wanted, 4);
+}
+
+bool parse_arp_reply(const std::uint8_t* frame, std::size_t length, std::uint32_t& sender,
+                     packet::MacAddress& mac) noexcept {
+  if (length < kArpFrameSize || frame[12] != 0x08 || frame[13] != 0x06 || frame[21] != 2) return false;
+  std::uint32_t network_order;
+  std::memcpy(&network_order, frame + 28, 4);
+  sender = ntohl(network_order);
+  std::memcpy(mac.data(), frame + 22, 6);
+  return true;
 }
 
 packet::MacAddress parse_mac(const std::string& text) {

@@ -40,6 +40,13 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
 std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
                                               int attempts = 3, int timeout_ms = 500);
 
+inline constexpr std::size_t kArpFrameSize = 42;
+/// Fills `frame` (kArpFrameSize bytes) with a broadcast ARP request (RFC 826) for `target`.
+void fill_arp_request(std::uint8_t* frame, const NextHop& hop, std::uint32_t target) noexcept;
+/// If `frame` is an ARP reply, stores its sender address and MAC and returns true.
+bool parse_arp_reply(const std::uint8_t* frame, std::size_t length, std::uint32_t& sender,
+                     packet::MacAddress& mac) noexcept;
+
 /// "aa:bb:cc:dd:ee:ff" parse (throws UsageError) and format.
 packet::MacAddress parse_mac(const std::string& text);
 std::string format_mac(const packet::MacAddress& mac);
