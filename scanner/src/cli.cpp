@@ -21,6 +21,7 @@
 #include "next_hop.hpp"
 #include "scanner/errors.hpp"
 #include "scanner/resume.hpp"
+#include "tools.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -404,6 +405,9 @@ int run_synscan(int argc, char** argv) {
   logger->set_pattern("synscan: %^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::warn);
+  if (argc > 1 && is_tool(argv[1])) {
+    return run_tool(argv[1], std::vector<std::string>(argv + 2, argv + argc));
+  }
   try {
     ParsedCommandLine parsed =
         parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
