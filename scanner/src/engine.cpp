@@ -337,13 +337,15 @@ void Scan::prepare() {
   order_.emplace(plan_.targets.size(), probes_per_host_, hosts_per_group, plan_.seed, plan_.shard);
 
   // Slots in flight: a group lives for its sends (one pass per try), the retry timeouts and the
-  // final wait. Enough slots that the transmitter never starves at the asked rate.
+  // final wait. Enough slots that the transmitter never starves at the asked rate while the RTT is
+  // near its initial estimate; if replies get slower, a full window makes the transmitter wait
+  // (backpressure) rather than grow memory.
   transmit_threads_ = plan_.transmit_threads;
   const double rate = plan_.rate > 0 ? plan_.rate : 1e6 * transmit_threads_;
   const double group_send_seconds =
       static_cast<double>(order_->max_entries_per_group()) / plan_.shard.count / rate;
   const double group_life = group_send_seconds * (plan_.retries + 1) +
-                            plan_.max_rtt_timeout * plan_.retries + plan_.wait_seconds + 0.5;
+                            (plan_.initial_rtt_timeout + 0.5) * plan_.retries + plan_.wait_seconds + 0.5;
   const auto wanted_slots = static_cast<std::uint64_t>(
       std::ceil(group_life / std::max(group_send_seconds, 1e-3))) + 2;
   // A multiple of the thread count: thread t's groups (t mod n) then use slots t mod n only.

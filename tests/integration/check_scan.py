@@ -26,7 +26,8 @@ from typing import Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab as labmod  # noqa: E402
-from lab import Expect, SERVICES, expand_targets, parse_ports, truth  # noqa: E402
+from lab import (Expect, SERVICES, UDP_SERVICES, expand_targets, parse_port_spec, parse_ports,  # noqa: E402
+                 truth)
 
 NMAP_DTD = "/usr/share/nmap/nmap.dtd"
 MAX_LISTED = 20
@@ -64,17 +65,26 @@ class Tally:
         if len(self.errors) > MAX_LISTED:
             print(f"  ... {len(self.errors) - MAX_LISTED} more errors", file=out)
         for ip, port, exp, act in self.wrong[:MAX_LISTED]:
-            print(f"  wrong: {ip}:{port} expected {fmt(exp)} got {fmt(act)}", file=out)
+            print(f"  wrong: {ip}:{fmt_port(port)} expected {fmt(exp)} got {fmt(act)}", file=out)
         if len(self.wrong) > MAX_LISTED:
             print(f"  ... {len(self.wrong) - MAX_LISTED} more wrong", file=out)
         for ip, port, exp in self.missing[:MAX_LISTED]:
-            print(f"  missing: {ip}:{port} (expected {fmt(exp)})", file=out)
+            print(f"  missing: {ip}:{fmt_port(port)} (expected {fmt(exp)})", file=out)
         if len(self.missing) > MAX_LISTED:
             print(f"  ... {len(self.missing) - MAX_LISTED} more missing", file=out)
-        for ip, port in self.duplicates[:MAX_LISTED]:
-            print(f"  duplicate: {ip}:{port}", file=out)
+        for ip, *port in self.duplicates[:MAX_LISTED]:
+            print(f"  duplicate: {ip}:{fmt_port(tuple(port))}", file=out)
         for rec in self.extra[:MAX_LISTED]:
             print(f"  extra: {rec}", file=out)
+
+
+def fmt_port(pp) -> str:
+    """(proto, port) -> 'port/proto'."""
+    if isinstance(pp, tuple) and len(pp) == 2:
+        return f"{pp[1]}/{pp[0]}"
+    if isinstance(pp, tuple) and len(pp) == 1:
+        return fmt_port(pp[0])
+    return str(pp)
 
 
 def fmt(e) -> str:
@@ -86,22 +96,29 @@ def fmt(e) -> str:
 
 
 class Expected:
-    """The truth for a target list x port list."""
+    """The truth for a target list x port list. ports: synscan's -p syntax (T:/U: prefixes);
+    protos: the protocols scanned (("tcp",) for -sS, ("udp",) for -sU, both for -sS -sU).
+    Pairs are keyed (ip, proto, port)."""
 
-    def __init__(self, targets: list[str], ports, proto: str = "tcp"):
+    def __init__(self, targets: list[str], ports, proto: str = "tcp", protos=None):
         self.addresses = expand_targets(targets)
-        self.ports = parse_ports(ports)
-        self.proto = proto
-        self.pairs = {(str(a), p): truth(a, p, proto) for a in self.addresses for p in self.ports}
+        self.protos = tuple(protos) if protos else (proto,)
+        self.ports = parse_port_spec(ports, self.protos)      # [(proto, port)], TCP first
+        self.proto = self.protos[0]
+        self.pairs = {(str(a), pr, p): truth(a, p, pr) for a in self.addresses for pr, p in self.ports}
         self.up = {str(a) for a in self.addresses
-                   if any(self.pairs[(str(a), p)].reason != "no-response" for p in self.ports)}
+                   if any(self.pairs[(str(a), pr, p)].reason != "no-response" for pr, p in self.ports)}
         self.all = {str(a) for a in self.addresses}
 
+    def ports_of(self, proto: str) -> list[int]:
+        return [p for pr, p in self.ports if pr == proto]
 
-def _service_ok(port: int, name: Optional[str]) -> bool:
-    if port not in SERVICES:
+
+def _service_ok(port: int, name: Optional[str], proto: str = "tcp") -> bool:
+    table = SERVICES if proto == "tcp" else UDP_SERVICES
+    if port not in table:
         return True
-    return name in SERVICES[port]
+    return name in table[port]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -141,12 +158,12 @@ def check_jsonl(path: str, exp: Expected, down_hosts: str = "all") -> Tally:
             continue
         if "time" in obj and not isinstance(obj["time"], int):
             t.error(f"line {n}: time must be an integer (epoch seconds)")
-        if obj["proto"] != exp.proto:
+        if obj["proto"] not in exp.protos:
             t.extra.append(f"line {n}: proto {obj['proto']!r}")
             continue
-        key = (ip, port)
+        key = (ip, obj["proto"], port)
         if key not in exp.pairs:
-            t.extra.append(f"line {n}: {ip}:{port} not a target pair")
+            t.extra.append(f"line {n}: {ip}:{port}/{obj['proto']} not a target pair")
             continue
         if key in seen:
             t.duplicates.append(key)
@@ -157,11 +174,11 @@ def check_jsonl(path: str, exp: Expected, down_hosts: str = "all") -> Tally:
             t.extra.append(f"line {n}: {ip}:{port} of a host that is not up")
             continue
         want = exp.pairs[key]
+        pp = key[1:]
         if actual != want:
-            t.wrong.append((ip, port, want, actual))
-        elif "service" in obj and not _service_ok(port, obj["service"]):
-            t.wrong.append((ip, port, f"service {'|'.join(sorted(SERVICES[port]))}",
-                            f"service {obj['service']!r}"))
+            t.wrong.append((ip, pp, want, actual))
+        elif "service" in obj and not _service_ok(port, obj["service"], obj["proto"]):
+            t.wrong.append((ip, pp, "service", f"service {obj['service']!r}"))
         else:
             t.right += 1
     for key, want in exp.pairs.items():
@@ -170,10 +187,10 @@ def check_jsonl(path: str, exp: Expected, down_hosts: str = "all") -> Tally:
             continue
         t.total += 1
         if key not in seen:
-            t.missing.append((key[0], key[1], want))
+            t.missing.append((key[0], key[1:], want))
     if down_hosts == "any":
         t.total = len([k for k in exp.pairs if k[0] in exp.up or k in seen])
-    t.hosts_up = len({ip for (ip, _), a in seen.items() if a.reason != "no-response"})
+    t.hosts_up = len({k[0] for k, a in seen.items() if a.reason != "no-response"})
     return t
 
 
@@ -205,16 +222,20 @@ def check_xml(path: str, exp: Expected, dark_listed: bool = False, run_ndiff: bo
         return t
     if root.tag != "nmaprun":
         t.error(f"root element is <{root.tag}>, not <nmaprun>")
-    si = root.find("scaninfo")
-    if si is None:
-        t.error("no <scaninfo>")
-    else:
-        if si.get("protocol") != exp.proto:
-            t.error(f"scaninfo protocol={si.get('protocol')!r}")
-        if si.get("numservices") != str(len(exp.ports)):
-            t.error(f"scaninfo numservices={si.get('numservices')!r}, expected {len(exp.ports)}")
-        if _expand_services(si.get("services", "")) != exp.ports:
-            t.error(f"scaninfo services={si.get('services')!r} is not the port list")
+    infos = root.findall("scaninfo")
+    want_types = [("syn" if pr == "tcp" else "udp", pr) for pr in ("tcp", "udp") if pr in exp.protos]
+    got_types = [(si.get("type"), si.get("protocol")) for si in infos]
+    if got_types != want_types:
+        t.error(f"scaninfo type/protocol {got_types}, expected {want_types}")
+    for si in infos:
+        proto = si.get("protocol")
+        if proto not in exp.protos:
+            continue
+        want_ports = exp.ports_of(proto)
+        if si.get("numservices") != str(len(want_ports)):
+            t.error(f"scaninfo {proto} numservices={si.get('numservices')!r}, expected {len(want_ports)}")
+        if _expand_services(si.get("services", "")) != want_ports:
+            t.error(f"scaninfo {proto} services={si.get('services')!r} is not the port list")
     seen_hosts: dict[str, int] = {}
     seen: dict[tuple, Expect] = {}
     for h in root.iter("host"):
@@ -242,14 +263,18 @@ def check_xml(path: str, exp: Expected, dark_listed: bool = False, run_ndiff: bo
         for xp in ports_el.findall("extraports"):
             t.error(f"host {addr}: <extraports state={xp.get('state')!r} count={xp.get('count')!r}>"
                     " (expected every port listed)")
+        order = [(pe.get("protocol") != "tcp", int(pe.get("portid", "-1"))) for pe in ports_el.findall("port")]
+        if order != sorted(order):
+            t.error(f"host {addr}: ports not in order (TCP ascending, then UDP ascending)")
         for pe in ports_el.findall("port"):
-            if pe.get("protocol") != exp.proto:
-                t.extra.append(f"host {addr}: port {pe.get('portid')}/{pe.get('protocol')}")
+            proto = pe.get("protocol")
+            if proto not in exp.protos:
+                t.extra.append(f"host {addr}: port {pe.get('portid')}/{proto}")
                 continue
             port = int(pe.get("portid", "-1"))
-            key = (addr, port)
+            key = (addr, proto, port)
             if key not in exp.pairs:
-                t.extra.append(f"{addr}:{port} not a target pair")
+                t.extra.append(f"{addr}:{port}/{proto} not a target pair")
                 continue
             if key in seen:
                 t.duplicates.append(key)
@@ -267,16 +292,16 @@ def check_xml(path: str, exp: Expected, dark_listed: bool = False, run_ndiff: bo
             want = exp.pairs[key]
             svc = pe.find("service")
             if actual != want:
-                t.wrong.append((addr, port, want, actual))
-            elif not _service_ok(port, None if svc is None else svc.get("name")):
-                t.wrong.append((addr, port, "service", None if svc is None else svc.get("name")))
+                t.wrong.append((addr, key[1:], want, actual))
+            elif not _service_ok(port, None if svc is None else svc.get("name"), proto):
+                t.wrong.append((addr, key[1:], "service", None if svc is None else svc.get("name")))
             else:
                 t.right += 1
     for key, want in exp.pairs.items():
         if key[0] in listed:
             t.total += 1
             if key not in seen:
-                t.missing.append((key[0], key[1], want))
+                t.missing.append((key[0], key[1:], want))
     t.hosts_up = len(seen_hosts)
     rs = root.find("runstats")
     if rs is None:
@@ -359,14 +384,16 @@ def check_gnmap(path: str, exp: Expected, dark_listed: bool = False) -> Tally:
                 if ip not in listed:
                     t.extra.append(f"line {n}: Ports: for {ip}, which is not up (dark)")
                     continue
+                order = []
                 for entry in value.split(", "):
                     parts = entry.split("/")
                     if len(parts) != 8 or parts[7] != "" or not parts[0].isdigit():
                         t.error(f"line {n}: bad port entry {entry!r} (want port/state/proto/owner/service/rpc/version/)")
                         continue
                     port, state, proto, _owner, service = int(parts[0]), parts[1], parts[2], parts[3], parts[4]
-                    key = (ip, port)
-                    if proto != exp.proto or key not in exp.pairs:
+                    order.append((proto != "tcp", port))
+                    key = (ip, proto, port)
+                    if proto not in exp.protos or key not in exp.pairs:
                         t.extra.append(f"line {n}: {entry}")
                         continue
                     if key in seen:
@@ -375,11 +402,13 @@ def check_gnmap(path: str, exp: Expected, dark_listed: bool = False) -> Tally:
                     want = exp.pairs[key]
                     seen[key] = Expect(state, want.reason, want.ttl)  # greppable has no reason
                     if state != want.state:
-                        t.wrong.append((ip, port, want.state, state))
-                    elif not _service_ok(port, service):
-                        t.wrong.append((ip, port, "service", service))
+                        t.wrong.append((ip, key[1:], want.state, state))
+                    elif not _service_ok(port, service, proto):
+                        t.wrong.append((ip, key[1:], "service", service))
                     else:
                         t.right += 1
+                if order != sorted(order):
+                    t.error(f"line {n}: {ip}: ports not in order (TCP ascending, then UDP ascending)")
             elif name == "Ignored State":
                 t.error(f"line {n}: {ip} has 'Ignored State: {value}' (expected every port listed)")
             elif name in ("OS", "Seq Index", "IP ID Seq"):
@@ -398,7 +427,7 @@ def check_gnmap(path: str, exp: Expected, dark_listed: bool = False) -> Tally:
         if key[0] in listed:
             t.total += 1
             if key not in seen:
-                t.missing.append((key[0], key[1], want))
+                t.missing.append((key[0], key[1:], want))
     t.hosts_up = len(status)
     if footer is None:
         t.error("no '# ... done at ... -- N IP addresses (M hosts up) scanned in S seconds' footer")
@@ -458,6 +487,15 @@ def run_synscan(lab: "labmod.Lab", synscan: str, targets: list[str], ports: str,
     return RunResult(cmd, proc.returncode, time.monotonic() - start, out_path, err_path, timed_out)
 
 
+def scan_protos(tcp: bool, udp: bool) -> tuple:
+    return tuple(p for p, on in (("tcp", tcp or not udp), ("udp", udp)) if on)
+
+
+def scan_flags(protos) -> list[str]:
+    """synscan/nmap scan-type flags for the protocols (-sS is the default, given explicitly anyway)."""
+    return (["-sS"] if "tcp" in protos else []) + (["-sU"] if "udp" in protos else [])
+
+
 def check_outputs(exp: Expected, xml: Optional[str], gnmap: Optional[str], jsonl: Optional[str],
                   dark_listed: bool = False, json_down: str = "all") -> list[Tally]:
     tallies = []
@@ -472,8 +510,8 @@ def check_outputs(exp: Expected, xml: Optional[str], gnmap: Optional[str], jsonl
 
 def summarize(exp: Expected, tallies: list[Tally], run: Optional[RunResult] = None) -> bool:
     ok = all(t.ok for t in tallies)
-    print(f"targets {len(exp.all)} addresses x {len(exp.ports)} ports = {len(exp.pairs)} pairs; "
-          f"truth: {len(exp.up)} hosts up")
+    print(f"targets {len(exp.all)} addresses x {len(exp.ports)} ports "
+          f"({'+'.join(exp.protos)}) = {len(exp.pairs)} pairs; truth: {len(exp.up)} hosts up")
     if run is not None:
         state = "TIMED OUT" if run.timed_out else f"exit {run.returncode}"
         print(f"synscan: {state}, wall time {run.wall:.2f} s")
@@ -507,8 +545,11 @@ def main(argv=None) -> int:
                     help="hosts that are not up are listed as up with all ports filtered (nmap -Pn)")
     ap.add_argument("--json-down", choices=("all", "absent", "any"), default="all",
                     help="JSON pairs of hosts that are not up: all present (default), absent, either")
+    ap.add_argument("-sS", dest="tcp", action="store_true", help="TCP SYN scan (default)")
+    ap.add_argument("-sU", dest="udp", action="store_true", help="UDP scan (with -sS: both)")
     args = ap.parse_args(argv)
-    exp = Expected(args.targets, args.ports)
+    protos = scan_protos(args.tcp, args.udp)
+    exp = Expected(args.targets, args.ports, protos=protos)
     run = None
     xml, gnmap, jsonl = args.xml, args.gnmap, args.jsonl
     if args.synscan:
@@ -517,7 +558,7 @@ def main(argv=None) -> int:
         lab = labmod.Lab(id=args.lab_id, prefix=args.prefix)
         outdir = args.outdir or f"/tmp/synscan-check-{args.lab_id}"
         run = run_synscan(lab, args.synscan, args.targets, args.ports, outdir, args.rate, args.retries,
-                          args.wait, shlex.split(args.extra), args.timeout)
+                          args.wait, scan_flags(protos) + shlex.split(args.extra), args.timeout)
         xml, gnmap, jsonl = (os.path.join(outdir, f) for f in ("scan.xml", "scan.gnmap", "scan.jsonl"))
         print(f"outputs in {outdir}")
     tallies = check_outputs(exp, xml, gnmap, jsonl, args.dark_listed, args.json_down)

@@ -7,6 +7,9 @@ Topology for lab id ID (all names <= 15 characters, all addresses in 198.18.0.0/
     ssvS<ID> 198.19.X.1/24  <--- veth --->   ssvT<ID> 198.19.X.2/24
     default via 198.19.X.2                    local <prefix> dev lo   (answers every address)
                                               python3 listeners on LISTEN_PORTS (0.0.0.0)
+                                              DNS (udp/53) and NTP (udp/123) answerers (0.0.0.0,
+                                              replying from the probed address via IP_PKTINFO)
+                                              other udp ports: the kernel's ICMP port unreachable
                                               nft table inet synlab<ID>: the RULES below
 
 The ground truth is a pure function of (address, port): `truth()`. The nft ruleset is generated
@@ -37,17 +40,20 @@ from typing import Iterable, Iterator, NamedTuple, Optional
 
 DEFAULT_PREFIX = "198.18.0.0/16"
 DEFAULT_PORTS = (22, 25, 80, 443, 8080)
+DEFAULT_UDP_PORTS = (53, 123, 161, 9999)
 LISTEN_PORTS = (22, 80, 443)          # real listeners in the target namespace
+UDP_LISTEN_PORTS = (53, 123)          # DNS and NTP answerers in the target namespace (0.0.0.0)
 REPLY_TTL = 64                        # one hop over a veth, nothing forwards: the sender's TTL
 
 
 class Rule(NamedTuple):
-    """A destination-address mask rule: (addr & mask) == value [and tcp dport == port] -> action."""
+    """A destination-address mask rule: (addr & mask) == value [and <proto> dport == port] -> action."""
     mask: int
     value: int
     port: Optional[int]       # None = every port (and every protocol)
-    action: str               # drop | admin-prohibited | host-unreach | reset
+    action: str               # drop | admin-prohibited | host-unreach | reset (tcp only)
     comment: str
+    proto: str = "tcp"        # protocol of `port` (ignored when port is None)
 
 
 def _m(dotted: str) -> int:
@@ -62,6 +68,12 @@ RULES: tuple[Rule, ...] = (
     Rule(_m("0.0.0.3"), _m("0.0.0.3"), 443, "reset", "443 closed/reset (listening): o3 % 4 == 3"),
     Rule(_m("0.0.0.7"), _m("0.0.0.5"), 25, "host-unreach", "25 host-unreach: o3 % 8 == 5"),
     Rule(_m("0.0.0.1"), _m("0.0.0.0"), 8080, "drop", "8080 filtered/no-response: o3 % 2 == 0"),
+    # UDP (-sU): answered ports are open/udp-response, ports without a listener closed/port-unreach
+    Rule(_m("0.0.0.3"), _m("0.0.0.1"), 53, "drop", "udp 53 open|filtered/no-response: o3 % 4 == 1", "udp"),
+    Rule(_m("0.0.0.3"), _m("0.0.0.2"), 123, "admin-prohibited", "udp 123 admin-prohibited: o3 % 4 == 2", "udp"),
+    Rule(_m("0.0.0.3"), _m("0.0.0.3"), 161, "drop", "udp 161 open|filtered/no-response: o3 % 4 == 3", "udp"),
+    Rule(_m("0.0.0.7"), _m("0.0.0.5"), 9999, "host-unreach", "udp 9999 host-unreach: o3 % 8 == 5", "udp"),
+    Rule(_m("0.0.0.7"), _m("0.0.0.6"), 53, "admin-prohibited", "udp 53 admin-prohibited: o3 % 8 == 6", "udp"),
 )
 
 # action -> (state, reason, replies?)
@@ -80,6 +92,7 @@ _NFT_VERDICT = {
 
 # nmap-services names (8080 is "http-alt" in /etc/services; either is accepted)
 SERVICES = {22: {"ssh"}, 25: {"smtp"}, 80: {"http"}, 443: {"https"}, 8080: {"http-proxy", "http-alt"}}
+UDP_SERVICES = {53: {"domain"}, 123: {"ntp"}, 161: {"snmp"}}
 
 
 class Expect(NamedTuple):
@@ -89,14 +102,23 @@ class Expect(NamedTuple):
 
 
 def truth(address, port: int, proto: str = "tcp") -> Expect:
-    """What a correct SYN scan reports for (address, port). Pure; address may be str/int/IPv4Address."""
-    if proto != "tcp":
-        raise ValueError("the lab's truth covers TCP only")
+    """What a correct SYN (proto tcp) or UDP (proto udp) scan reports for (address, port), with
+    nmap's semantics. Pure; address may be str/int/IPv4Address."""
+    if proto not in ("tcp", "udp"):
+        raise ValueError(f"the lab's truth covers tcp and udp, not {proto!r}")
     a = int(ipaddress.IPv4Address(address))
     for rule in RULES:
-        if (a & rule.mask) == rule.value and (rule.port is None or rule.port == port):
+        if (a & rule.mask) == rule.value and (rule.port is None or (rule.port == port and rule.proto == proto)):
             state, reason, replies = _ACTION_RESULT[rule.action]
+            if proto == "udp" and rule.action == "drop":
+                state = "open|filtered"
+            elif proto == "udp" and rule.action == "reset":
+                raise ValueError("a reset rule cannot apply to udp")
             return Expect(state, reason, REPLY_TTL if replies else 0)
+    if proto == "udp":
+        if port in UDP_LISTEN_PORTS:
+            return Expect("open", "udp-response", REPLY_TTL)
+        return Expect("closed", "port-unreach", REPLY_TTL)   # the target kernel's ICMP 3/3
     if port in LISTEN_PORTS:
         return Expect("open", "syn-ack", REPLY_TTL)
     return Expect("closed", "reset", REPLY_TTL)
@@ -108,8 +130,16 @@ def host_up(address) -> bool:
     return not any(r.port is None and (a & r.mask) == r.value and r.action == "drop" for r in RULES)
 
 
-def host_up_for_ports(address, ports: Iterable[int]) -> bool:
-    return any(truth(address, p).reason != "no-response" for p in ports)
+def host_up_for_ports(address, ports: Iterable) -> bool:
+    """ports: ints (tcp) or (proto, port) pairs."""
+    return any(truth(address, *_pp(p)).reason != "no-response" for p in ports)
+
+
+def _pp(p) -> tuple[int, str]:
+    """int -> (port, 'tcp'); (proto, port) -> (port, proto)."""
+    if isinstance(p, tuple):
+        return p[1], p[0]
+    return int(p), "tcp"
 
 
 def expand_targets(specs: Iterable[str]) -> list[ipaddress.IPv4Address]:
@@ -124,6 +154,30 @@ def expand_targets(specs: Iterable[str]) -> list[ipaddress.IPv4Address]:
             for i in range(int(net.network_address), int(net.broadcast_address) + 1):
                 seen.add(i)
     return [ipaddress.IPv4Address(i) for i in sorted(seen)]
+
+
+def parse_port_spec(spec, protos=("tcp",)) -> list[tuple[str, int]]:
+    """synscan's/nmap's -p syntax with T:/U: prefixes -> sorted [(proto, port)], TCP first.
+    Ports without a prefix belong to every protocol scanned (nmap); prefixed ones to their protocol
+    only, and only when that protocol is scanned."""
+    if isinstance(spec, (list, tuple)) and all(isinstance(x, tuple) for x in spec):
+        return sorted(set(spec), key=lambda pp: (pp[0] != "tcp", pp[1]))
+    out = set()
+    current = None
+    for item in str(spec).replace(" ", "").split(","):
+        if not item:
+            continue
+        m = re.match(r"^([TUtu]):(.*)$", item)
+        if m:
+            current = "tcp" if m.group(1).upper() == "T" else "udp"
+            item = m.group(2)
+            if not item:
+                continue
+        for port in parse_ports(item):
+            for proto in ([current] if current else protos):
+                if proto in protos:
+                    out.add((proto, port))
+    return sorted(out, key=lambda pp: (pp[0] != "tcp", pp[1]))
 
 
 def parse_ports(spec) -> list[int]:
@@ -160,7 +214,7 @@ def nft_ruleset(table: str, prefix: str, loss: int = 0) -> str:
     for rule in RULES:
         match = f"ip daddr {net} ip daddr & {_dotted(rule.mask)} == {_dotted(rule.value)}"
         if rule.port is not None:
-            match += f" tcp dport {rule.port}"
+            match += f" {rule.proto} dport {rule.port}"
         lines.append(f"    {match} counter {_NFT_VERDICT[rule.action]} comment \"{rule.comment}\"")
     lines.append("  }")
     if loss:
@@ -181,18 +235,89 @@ def nft_ruleset(table: str, prefix: str, loss: int = 0) -> str:
 # ----------------------------------------------------------------------------------------------
 
 LISTENER_CODE = r"""
-import selectors, socket, sys
-ports = [int(p) for p in sys.argv[1].split(",") if p]
-sel = selectors.DefaultSelector()
-for p in ports:
+import os, selectors, socket, struct, sys, time
+tcp_ports = [int(p) for p in sys.argv[1].split(",") if p]
+udp_ports = [int(p) for p in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if p]
+IP_PKTINFO = 8
+
+def dns_reply(q):
+    # RFC 1035: echo the id and the question, QR=1, RD copied, RA=1, one TXT answer "synlab"
+    if len(q) < 12:
+        return None
+    qd = struct.unpack("!H", q[4:6])[0]
+    end = 12
+    if qd >= 1:
+        while end < len(q) and q[end] != 0:
+            if q[end] & 0xC0:
+                return None
+            end += q[end] + 1
+        end += 5
+    if qd < 1 or end > len(q):
+        return q[0:2] + struct.pack("!HHHHH", 0x8001 | (q[2] & 1) << 8, 0, 0, 0, 0)  # FORMERR
+    question = q[12:end]
+    qclass = q[end - 2:end]
+    answer = b"\xc0\x0c" + b"\x00\x10" + qclass + struct.pack("!IH", 0, 7) + b"\x06synlab"
+    return q[0:2] + struct.pack("!HHHHH", 0x8080 | (q[2] & 1) << 8, 1, 1, 0, 0) + question + answer
+
+def ntp_timestamp():
+    t = time.time() + 2208988800
+    return struct.pack("!II", int(t) & 0xFFFFFFFF, int((t % 1) * 2**32) & 0xFFFFFFFF)
+
+def ntp_reply(q):
+    # RFC 5905 server reply: origin timestamp (24..31) = the request's transmit timestamp (40..47)
+    if len(q) < 48:
+        return None
+    version = q[0] & 0x38 or 0x20
+    now = ntp_timestamp()
+    return (bytes([version | 4, 2, q[2], 0xEC]) + b"\x00" * 8 + b"LAB\x00" + now
+            + q[40:48] + now + now)
+
+def serve_udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+    s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+    s.bind(("0.0.0.0", port))
+    make = dns_reply if port == 53 else ntp_reply if port == 123 else (lambda q: b"synlab\n")
+    return s, make
+
+udp = [serve_udp(p) for p in udp_ports]
+tcp = []
+for p in tcp_ports:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", p))
     s.listen(65535)
     s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ)
+    tcp.append(s)
 print("ready", flush=True)
+sys.stdout.close()
+# one process per UDP socket (both cores), the TCP acceptor in the parent
+for s, make in udp:
+    if os.fork() == 0:
+        while True:
+            data, anc, _flags, peer = s.recvmsg(2048, 256)
+            local = None
+            for level, kind, value in anc:
+                if level == socket.IPPROTO_IP and kind == IP_PKTINFO:
+                    local = value[8:12]          # in_pktinfo.ipi_addr: the probed address
+            reply = make(data)
+            if reply is None or local is None:
+                continue
+            try:  # reply from the probed address, not from the veth address
+                s.sendmsg([reply], [(socket.IPPROTO_IP, IP_PKTINFO, struct.pack("=i4s4s", 0, local, bytes(4)))], 0, peer)
+            except OSError:
+                pass
+sel = selectors.DefaultSelector()
+for s in tcp:
+    sel.register(s, selectors.EVENT_READ)
 while True:
+    if not tcp:
+        time.sleep(3600)
+        continue
     for key, _ in sel.select():
         try:
             while True:
@@ -200,6 +325,17 @@ while True:
                 c.close()
         except (BlockingIOError, InterruptedError, ConnectionError):
             pass
+"""
+
+UDP_CHECK_CODE = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+q = b"\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04bind\x00\x00\x10\x00\x03"
+s.sendto(q, (sys.argv[1], 53))
+r, peer = s.recvfrom(2048)
+assert peer[0] == sys.argv[1], f"reply from {peer[0]}, expected {sys.argv[1]}"
+assert r[:2] == b"\xbe\xef" and r[2] & 0x80, r[:4]
 """
 
 # ----------------------------------------------------------------------------------------------
@@ -237,6 +373,8 @@ class Lab:
     prefix: str = DEFAULT_PREFIX
     loss: int = 0
     listen_ports: tuple = LISTEN_PORTS
+    udp_listen_ports: tuple = UDP_LISTEN_PORTS
+    extra_namespaces: tuple = ()   # made by a test (e.g. more hosts on the link); removed by down()
     verbose: bool = False
 
     def __post_init__(self):
@@ -288,7 +426,7 @@ class Lab:
 
     def exists(self) -> bool:
         ns = existing_namespaces()
-        return self.scanner_ns in ns or self.target_ns in ns
+        return any(n in ns for n in (self.scanner_ns, self.target_ns, *self.extra_namespaces))
 
     def mac(self, which: str = "target") -> str:
         ns, dev = ((self.target_ns, self.veth_target) if which == "target"
@@ -345,7 +483,9 @@ class Lab:
 
     def _start_listener(self):
         ports = ",".join(str(p) for p in self.listen_ports)
-        proc = subprocess.Popen(self.in_target(sys.executable or "python3", "-c", LISTENER_CODE, ports),
+        udp_ports = ",".join(str(p) for p in self.udp_listen_ports)
+        proc = subprocess.Popen(self.in_target(sys.executable or "python3", "-c", LISTENER_CODE, ports,
+                                               udp_ports),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, start_new_session=True)
         line = proc.stdout.readline().strip()
@@ -363,10 +503,18 @@ class Lab:
                 "s.close()")
         _run(self.in_scanner(sys.executable or "python3", "-c", code, str(addr),
                              str(self.listen_ports[0])))
+        if 53 in self.udp_listen_ports:
+            # a DNS query must come back from the probed address itself, with our id
+            addr = next(a for a in (net.network_address + i for i in range(1, 4096))
+                        if truth(a, 53, "udp").state == "open")
+            p = _run(self.in_scanner(sys.executable or "python3", "-c", UDP_CHECK_CODE, str(addr)),
+                     check=False)
+            if p.returncode != 0:
+                raise LabError(f"DNS answerer self-check failed: {p.stdout.strip()} {p.stderr.strip()[-300:]}")
 
     def down(self):
         """Idempotent: kills every process inside the lab's namespaces, deletes them."""
-        for ns in (self.scanner_ns, self.target_ns):
+        for ns in (*self.extra_namespaces, self.scanner_ns, self.target_ns):
             if ns not in existing_namespaces():
                 continue
             self._kill_pids(ns)
@@ -448,7 +596,8 @@ def spawn_reaper(lab: Lab) -> int:
 # ----------------------------------------------------------------------------------------------
 
 def _cmd_truth(args):
-    ports = parse_ports(args.ports)
+    protos = tuple(x for x, on in (("tcp", args.tcp or not args.udp), ("udp", args.udp)) if on)
+    ports = parse_port_spec(args.ports, protos)
     targets = expand_targets(args.targets or [args.prefix])
     counts: dict[tuple, int] = {}
     up = 0
@@ -456,15 +605,15 @@ def _cmd_truth(args):
     for a in targets:
         if host_up_for_ports(a, ports):
             up += 1
-        for p in ports:
-            e = truth(a, p)
-            counts[(p, e.state, e.reason)] = counts.get((p, e.state, e.reason), 0) + 1
+        for proto, p in ports:
+            e = truth(a, p, proto)
+            counts[(proto, p, e.state, e.reason)] = counts.get((proto, p, e.state, e.reason), 0) + 1
             if not args.summary:
-                out.write(f"{a} {p} tcp {e.state} {e.reason} {e.ttl}\n")
+                out.write(f"{a} {p} {proto} {e.state} {e.reason} {e.ttl}\n")
     if args.summary:
         print(f"targets {len(targets)}  hosts up {up}  pairs {len(targets) * len(ports)}")
-        for (p, s, r), n in sorted(counts.items()):
-            print(f"  {p:>5} {s:<9} {r:<17} {n}")
+        for (proto, p, s, r), n in sorted(counts.items()):
+            print(f"  {p:>5}/{proto} {s:<13} {r:<17} {n}")
 
 
 def main(argv=None) -> int:
@@ -482,6 +631,8 @@ def main(argv=None) -> int:
     t.add_argument("--ports", default=",".join(map(str, DEFAULT_PORTS)))
     t.add_argument("--targets", nargs="*", help="default: the whole prefix")
     t.add_argument("--summary", action="store_true", help="counts only")
+    t.add_argument("-sS", dest="tcp", action="store_true", help="TCP (the default)")
+    t.add_argument("-sU", dest="udp", action="store_true", help="UDP (with -sS: both; T:/U: prefixes in --ports)")
     n = sub.add_parser("nft", help="print the nft ruleset that `up` loads")
     n.add_argument("--id", default="ID")
     n.add_argument("--prefix", default=DEFAULT_PREFIX)

@@ -33,9 +33,11 @@ def _sigterm(signum, frame):
 
 def scan_test(lab: labmod.Lab, args) -> bool:
     outdir = args.outdir or tempfile.mkdtemp(prefix=f"synscan-lab-{lab.id}-")
-    exp = check_scan.Expected(args.targets, args.ports)
+    protos = check_scan.scan_protos(args.tcp, args.udp)
+    exp = check_scan.Expected(args.targets, args.ports, protos=protos)
     run = check_scan.run_synscan(lab, args.synscan, args.targets, args.ports, outdir, args.rate,
-                                 args.retries, args.wait, shlex.split(args.extra), args.timeout)
+                                 args.retries, args.wait,
+                                 check_scan.scan_flags(protos) + shlex.split(args.extra), args.timeout)
     print(f"lab {lab.id}: {lab.scanner_ns} -> {lab.target_ns}, outputs in {outdir}")
     tallies = check_scan.check_outputs(exp, os.path.join(outdir, "scan.xml"),
                                        os.path.join(outdir, "scan.gnmap"),
@@ -117,6 +119,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=240, help="seconds synscan may run")
     ap.add_argument("--extra", default="", help="more synscan arguments (one shell-quoted string)")
     ap.add_argument("--json-down", choices=("all", "absent", "any"), default="all")
+    ap.add_argument("-sS", dest="tcp", action="store_true", help="TCP SYN scan (the default)")
+    ap.add_argument("-sU", dest="udp", action="store_true", help="UDP scan (with -sS: both in one run)")
     ap.add_argument("--outdir", help="keep the outputs here (default: a temp dir, removed on pass)")
     ap.add_argument("--keep", action="store_true", help="keep the temp outputs on pass too")
     ap.add_argument("--requires-privileges", action="store_true",

@@ -167,15 +167,16 @@ TEST(ChooseHostsPerGroup, AboutAQuarterSecondOfTraffic) {
   EXPECT_EQ(choose_hosts_per_group(65536, 5, 10'000), 500u);
   EXPECT_EQ(choose_hosts_per_group(65536, 5, 10'000, 1.0), 2000u);
   // Unlimited rate counts as 1 Mpps.
-  EXPECT_EQ(choose_hosts_per_group(1'000'000, 10, 0), 25'000u);
+  EXPECT_EQ(choose_hosts_per_group(1'000'000, 10, 1000), 25u);
+  EXPECT_EQ(choose_hosts_per_group(1'000'000, 10, 0), 6553u);  // 250k wanted, capped at 64 Ki entries
   // At least one host, at most every host.
   EXPECT_EQ(choose_hosts_per_group(65536, 1000, 1), 1u);
   EXPECT_EQ(choose_hosts_per_group(100, 5, 1e6), 100u);
   EXPECT_EQ(choose_hosts_per_group(0, 5, 1e6), 1u);
-  // A group never exceeds 1 Mi entries unless one host alone does.
-  EXPECT_EQ(choose_hosts_per_group(1u << 24, 1, 1e8), 1u << 20);
-  EXPECT_EQ(choose_hosts_per_group(1u << 24, 65535, 1e8), 16u);
-  EXPECT_EQ(choose_hosts_per_group(1u << 24, 65535 * 2, 1e8), 8u);
+  // A group never exceeds 64 Ki entries unless one host alone does.
+  EXPECT_EQ(choose_hosts_per_group(1u << 24, 1, 1e8), 1u << 16);
+  EXPECT_EQ(choose_hosts_per_group(1u << 24, 4096, 1e8), 16u);
+  EXPECT_EQ(choose_hosts_per_group(1u << 24, 65535, 1e8), 1u);
   EXPECT_EQ(choose_hosts_per_group(1u << 24, 2'000'000, 1e9), 1u);
   for (const double rate : {1.0, 1e3, 1e5, 1e7, 0.0}) {
     for (const std::uint32_t probes : {1u, 5u, 1000u, 65535u}) {
