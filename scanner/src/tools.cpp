@@ -537,7 +537,24 @@ bool is_tool(const std::string& name) {
   return name == "merge" || name == "convert" || name == "diff" || name == "report";
 }
 
+constexpr const char* kToolUsage[][2] = {
+    {"merge", "Usage: synscan merge SCAN... (-oX|-oG|-oJ FILE | -oA BASE)...\n"
+              "Combines scans (shards, resumed parts; JSON lines or XML) into one.\n"},
+    {"convert", "Usage: synscan convert SCAN (-oX|-oG|-oJ FILE | -oA BASE)...\n"
+                "Rewrites a scan in other formats (JSON lines is the lossless one).\n"},
+    {"diff", "Usage: synscan diff OLD NEW [--json]\n"
+             "New/lost open ports, state changes, new/vanished hosts. Exit 0 equal, 1 different, 2 error.\n"},
+    {"report", "Usage: synscan report SCAN -o report.html\nA self-contained HTML report.\n"},
+};
+
 int run_tool(const std::string& name, const std::vector<std::string>& arguments) {
+  if (std::find(arguments.begin(), arguments.end(), "--help") != arguments.end() ||
+      std::find(arguments.begin(), arguments.end(), "-h") != arguments.end()) {
+    for (const auto& [tool, usage] : kToolUsage) {
+      if (name == tool) std::cout << usage;
+    }
+    return 0;
+  }
   try {
     if (name == "diff") return diff(arguments);
     if (name == "report") return report(arguments);
