@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <cstring>
@@ -36,6 +37,7 @@ struct ScanModel {
   std::time_t start = 0, end = 0;
   std::string args;
   std::uint64_t collapsed_ports = 0;  // nmap <extraports> counts that have no per-port records
+  std::vector<std::uint16_t> scanned_tcp, scanned_udp;  // from XML <scaninfo>: what was probed
 };
 
 template <typename Enum, std::size_t Count>
@@ -140,6 +142,20 @@ void read_xml(const std::string& path, const std::string& text, ScanModel& model
   const std::size_t run = text.find("<nmaprun");
   const std::string_view run_tag(text.data() + run, text.find('>', run) - run);
   model.args = xml_attribute(run_tag, "args").value_or("");
+  for (std::size_t at = text.find("<scaninfo "); at != std::string::npos; at = text.find("<scaninfo ", at + 1)) {
+    const std::string_view tag(text.data() + at, text.find('>', at) - at);
+    const std::string services = xml_attribute(tag, "services").value_or("");
+    if (services.empty()) continue;
+    try {
+      if (xml_attribute(tag, "protocol").value_or("") == "udp") {
+        model.scanned_udp = parse_port_spec(services, false, true).udp;
+      } else {
+        model.scanned_tcp = parse_port_spec(services, true, false).tcp;
+      }
+    } catch (const UsageError&) {
+      bad_input(path, 0, "bad scaninfo services '" + services + "'");
+    }
+  }
   if (const auto start = xml_attribute(run_tag, "start")) model.start = std::stoll(*start);
   for (std::size_t host = text.find("<host"); host != std::string::npos; host = text.find("<host", host + 1)) {
     if (text.compare(host, 10, "<hostnames") == 0 || text.compare(host, 7, "<hosts ") == 0 ||
@@ -319,6 +335,7 @@ int merge_or_convert(const std::string& name, std::vector<std::string> arguments
   if (arguments.empty()) throw UsageError(name + " needs input scan files");
   if (name == "convert" && arguments.size() != 1) throw UsageError("convert takes one input file; use merge for several");
   ScanModel merged;
+  std::set<std::pair<Protocol, std::uint16_t>> xml_scanned;  // ports the XML inputs say were probed
   for (const std::string& path : arguments) {
     if (!path.empty() && path[0] == '-') throw UsageError("unknown option '" + path + "'");
     ScanModel part = read_scan(path);
@@ -329,8 +346,31 @@ int merge_or_convert(const std::string& name, std::vector<std::string> arguments
     if (part.start) merged.start = merged.start ? std::min(merged.start, part.start) : part.start;
     merged.end = std::max(merged.end, part.end);
     merged.collapsed_ports += part.collapsed_ports;
+    for (std::uint16_t port : part.scanned_tcp) xml_scanned.emplace(Protocol::kTcp, port);
+    for (std::uint16_t port : part.scanned_udp) xml_scanned.emplace(Protocol::kUdp, port);
   }
   normalise(merged, "merged input");
+  if (!xml_scanned.empty() && merged.collapsed_ports == 0) {
+    // XML leaves out hosts that answered nothing. A shard's XML therefore lacks the unanswered
+    // ports of a host that was silent in that shard but answered in another: every scanned port an
+    // up host lacks got no response (filtered for TCP, open|filtered for UDP).
+    for (auto& [address, ports] : merged.hosts) {
+      if (!output::host_is_up(ports)) continue;
+      for (const auto& [protocol, port] : xml_scanned) {
+        const bool present = std::any_of(ports.begin(), ports.end(), [&](const PortResult& result) {
+          return result.protocol == protocol && result.port == port;
+        });
+        if (present) continue;
+        PortResult silent;
+        silent.port = port;
+        silent.protocol = protocol;
+        silent.reason = Reason::kNoResponse;
+        silent.state = protocol == Protocol::kUdp ? PortState::kOpenFiltered : PortState::kFiltered;
+        ports.push_back(silent);
+      }
+    }
+    normalise(merged, "merged input");
+  }
   if (merged.collapsed_ports) {
     std::cerr << "synscan: warning: " << merged.collapsed_ports
               << " ports were collapsed into <extraports> in the input and have no per-port record\n";
