@@ -1,7 +1,8 @@
 // JSON lines (-oJ): one object per final (host, port) result, one line each, flushed per line:
 //
 //   {"ip":"198.18.0.5","port":80,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,
-//    "service":"http","time":1764051234}            (on one line; keys always in this order)
+//    "service":"http","time":1764051234,"category":"well-known"}  (one line; keys in this order;
+//    category: IANA/RFC 6335 well-known 0-1023, registered 1024-49151, dynamic 49152-65535)
 //
 // The stream is lossless and self-contained per line: every record carries everything about its
 // result, so begin(), host() and finish() write nothing — a header or footer line would break
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "format.hpp"
+#include "output/top_ports.hpp"
 #include "writer_factories.hpp"
 
 namespace synscan::output::detail {
@@ -38,7 +40,8 @@ class JsonLinesWriter final : public ResultWriter {
                    result.port, to_string(result.protocol), to_string(result.state),
                    to_string(result.reason), result.reason_ttl);
     append_json_string(line_, lookup_(result.protocol, result.port));
-    fmt::format_to(std::back_inserter(line_), ",\"time\":{}}}\n", static_cast<long long>(when));
+    fmt::format_to(std::back_inserter(line_), ",\"time\":{},\"category\":\"{}\"}}\n",
+                   static_cast<long long>(when), port_category(result.port));
     file_->write(line_);
     file_->flush();
   }

@@ -10,6 +10,7 @@
 
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "fd.hpp"
 #include "next_hop.hpp"
 #include "scanner/errors.hpp"
+#include "output/top_ports.hpp"
 #include "scanner/resume.hpp"
 #include "tools.hpp"
 
@@ -150,13 +152,14 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
                      source_port, router_mac, ttl = "64";
   std::string output_xml, output_grepable, output_json, output_all;
   bool udp = false, syn = false, allow_reserved = false;
-  std::string max_targets, send_backend = "mmsg", tx_threads;
+  std::string max_targets, send_backend = "mmsg", tx_threads, top_ports;
 
   po::options_description scan("Scan");
   scan.add_options()
       ("help,h", "print this help and exit")
       ("version,V", "print the version and exit")
       ("ports,p", po::value(&ports), "ports: 22,80,8000-8100, -p- for all, T:/U: prefixes")
+      ("top-ports", po::value(&top_ports), "N: the N highest-ranked ports of synscan's own ranking (README)")
       ("syn", po::bool_switch(&syn), "-sS: TCP SYN scan (the default)")
       ("udp", po::bool_switch(&udp), "-sU: UDP scan (with -sS too: both in one run)")
       ("rate", po::value(&rate), "packets per second (default 10000; 0 or 'max' = as fast as possible)")
@@ -323,7 +326,15 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   }
 
   const bool tcp = syn || !udp;
-  plan.ports = parse_port_spec(ports.empty() ? std::string(kDefaultPorts) : ports, tcp, udp);
+  if (!top_ports.empty()) {
+    if (!ports.empty()) throw UsageError("give either -p or --top-ports, not both");
+    const auto count = parse_number<std::size_t>(top_ports, "--top-ports", 1, 65535);
+    if (tcp) plan.ports.tcp = output::top_ports(output::Protocol::kTcp, count);
+    if (udp) plan.ports.udp = output::top_ports(output::Protocol::kUdp, count);
+    for (auto* list : {&plan.ports.tcp, &plan.ports.udp}) std::sort(list->begin(), list->end());
+  } else {
+    plan.ports = parse_port_spec(ports.empty() ? std::string(kDefaultPorts) : ports, tcp, udp);
+  }
   if (plan.ports.size() == 0) throw UsageError("no ports to scan");
 
   plan.rate = (rate == "max") ? 0.0 : parse_number<double>(rate, "--rate", 0.0, 1e9);

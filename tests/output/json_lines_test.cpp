@@ -27,12 +27,12 @@ TEST(JsonLinesTest, OneLinePerPortResultInTheDocumentedShape) {
             scan.mixed_ports.size() + scan.collapsed_ports.size() + scan.closed_only_ports.size());
   EXPECT_EQ(lines[0],
             R"({"ip":"198.18.0.5","port":22,"proto":"tcp","state":"open","reason":"syn-ack",)"
-            R"("ttl":64,"service":"ssh","time":1764051234})");
+            R"("ttl":64,"service":"ssh","time":1764051234,"category":"well-known"})");
   EXPECT_EQ(lines[6], R"({"ip":"198.18.0.5","port":161,"proto":"udp","state":"open|filtered",)"
-                      R"("reason":"no-response","ttl":0,"service":"snmp","time":1764051234})");
+                      R"("reason":"no-response","ttl":0,"service":"snmp","time":1764051234,"category":"well-known"})");
   EXPECT_EQ(lines[4],
             R"({"ip":"198.18.0.5","port":9999,"proto":"tcp","state":"open","reason":"syn-ack",)"
-            R"("ttl":64,"service":"odd/svc<&\"'>","time":1764051234})");
+            R"("ttl":64,"service":"odd/svc<&\"'>","time":1764051234,"category":"registered"})");
 }
 
 TEST(JsonLinesTest, UnknownServiceIsEmptyString) {
@@ -44,7 +44,7 @@ TEST(JsonLinesTest, UnknownServiceIsEmptyString) {
   writer.reset();
   EXPECT_EQ(test_support::read_file(path),
             R"({"ip":"10.1.2.3","port":61999,"proto":"tcp","state":"closed","reason":"reset",)"
-            R"("ttl":255,"service":"","time":7})"
+            R"("ttl":255,"service":"","time":7,"category":"dynamic"})"
             "\n");
 }
 
@@ -82,7 +82,7 @@ TEST(JsonLinesTest, PythonJsonParsesEveryLineWithTheRightFields) {
   const std::string script_path = test_support::temp_path("check_jsonl.py");
   test_support::write_file(script_path, R"PY(
 import json, sys
-keys = ["ip", "port", "proto", "state", "reason", "ttl", "service", "time"]
+keys = ["ip", "port", "proto", "state", "reason", "ttl", "service", "time", "category"]
 count = 0
 for line in open(sys.argv[1], encoding="utf-8"):
     record = json.loads(line)
