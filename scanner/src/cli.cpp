@@ -202,6 +202,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
       ("output-json", po::value(&output_json), "-oJ FILE: JSON lines, one per port result")
       ("output-all", po::value(&output_all), "-oA BASE: BASE.xml, BASE.gnmap, BASE.jsonl")
       ("open", po::bool_switch(&plan.only_open), "show only open (and open|filtered) ports")
+      ("services-file", po::value(&plan.services_file), "FILE: service names from an nmap-services-format file")
       ("no-progress", "no progress line on stderr")
       ("resume", po::value<std::string>(), "FILE: continue an interrupted scan (give new -o outputs)")
       ("resume-file", po::value(&plan.resume_file), "where an interrupted scan saves its state (default: OUTPUT.resume)")
@@ -431,10 +432,19 @@ int run_synscan(int argc, char** argv) {
                                  : plan.verbosity > 0 ? spdlog::level::info : spdlog::level::warn);
     if (!plan.offline) require_raw_socket_privilege();
 
+    std::optional<output::ServiceLookup> services;
+    if (!plan.services_file.empty()) {
+      try {
+        services = output::load_services_file(plan.services_file);
+      } catch (const output::OutputError& error) {
+        throw UsageError(error.what());
+      }
+    }
     std::vector<std::unique_ptr<output::ResultWriter>> writers;
     for (const OutputRequest& request : plan.outputs) {
-      writers.push_back(output::make_writer(request.format,
-                                            std::make_unique<output::OutputFile>(request.path)));
+      auto file = std::make_unique<output::OutputFile>(request.path);
+      writers.push_back(services ? output::make_writer(request.format, std::move(file), *services)
+                                 : output::make_writer(request.format, std::move(file)));
     }
     install_signal_handlers();
     const ScanOutcome outcome = run_scan(plan, writers, g_interrupts);

@@ -90,3 +90,12 @@ inline constexpr std::size_t kMaxListedPortsPerState = 25;
 [[nodiscard]] std::string_view service_name_view(Protocol protocol, std::uint16_t port) noexcept;
 
 }  // namespace synscan::output
+
+namespace synscan::output {
+
+/// --services-file: service names from an nmap-services-format file the user names explicitly
+/// (`name port/proto [frequency] [# comment]`), falling back to service_name_view() for ports the
+/// file does not list. Throws OutputError naming file:line on a malformed line.
+ServiceLookup load_services_file(const std::string& path);
+
+}  // namespace synscan::output

@@ -52,6 +52,7 @@ struct ScanPlan {
 
   std::vector<OutputRequest> outputs;
   bool only_open = false;
+  std::string services_file;     ///< --services-file: nmap-services-format names (user's choice)
   int verbosity = 0;             ///< -v count; -d adds debug
   bool debug = false;
   bool progress = true;          ///< the once-a-second stderr line
