@@ -166,7 +166,9 @@ void UdpPayloadTable::load_text(std::string_view text, const std::string& origin
       std::string trailing;
       if (rest >> trailing && trailing[0] != '#') fail(origin, line_number, "unexpected '" + trailing + "'");
       if (width != 2 && width != 4) fail(origin, line_number, "echo width must be 2 or 4");
-      if (request_offset + width > payload.bytes.size()) fail(origin, line_number, "echo field beyond the payload");
+      // Summed in 64 bits: istream reads "-2" into an unsigned as 4294967294, and a 32-bit sum
+      // would wrap past the check.
+      if (std::size_t{request_offset} + width > payload.bytes.size()) fail(origin, line_number, "echo field beyond the payload");
       if (reply_offset > 1400) fail(origin, line_number, "echo reply offset too large");
       payload.echo = {static_cast<std::uint16_t>(request_offset), static_cast<std::uint16_t>(reply_offset),
                       static_cast<std::uint8_t>(width)};

@@ -239,6 +239,11 @@ class Scan {
   std::atomic<unsigned> transmitters_running_{0};
 
   std::vector<PortResult> host_ports_;  // output thread scratch
+  struct Streamed {
+    std::uint64_t group = StateTable::kNoGroup;
+    std::uint64_t finals = 0;
+  };
+  std::vector<Streamed> streamed_;      // output thread: per slot, what stream_port_results saw
   ResumeState resume_state_;            // output thread: groups written, groups cut short
   Fd resume_fd_;
   std::string resume_path_;
@@ -355,6 +360,7 @@ void Scan::prepare() {
   table_.emplace(std::max<std::size_t>(slot_count, 1), order_->max_entries_per_group());
   tx_ = std::make_unique<TransmitCounters[]>(transmit_threads_);
   slots_ = std::make_unique<SlotInfo[]>(table_->slot_count());
+  streamed_.assign(table_->slot_count(), {});
   spdlog::debug("{} hosts x {} probes, {} hosts per group, {} groups, {} slots ({} KiB state)",
                 plan_.targets.size(), probes_per_host_, hosts_per_group, order_->group_count(),
                 table_->slot_count(), table_->memory_bytes() / 1024);
@@ -763,6 +769,11 @@ void Scan::stream_port_results() {
   for (std::size_t slot = 0; slot < table_->slot_count(); ++slot) {
     const std::uint64_t group = table_->slot_group(slot);
     if (group == StateTable::kNoGroup || slots_[slot].free.load(std::memory_order_acquire)) continue;
+    // Only slots with new final entries since the last pass are walked: at high rates the window
+    // holds millions of entries and most of them do not change between two passes.
+    const std::uint64_t finals = slots_[slot].finals.load(std::memory_order_acquire);
+    if (streamed_[slot].group == group && streamed_[slot].finals == finals) continue;
+    streamed_[slot] = {group, finals};
     const std::uint64_t entries = order_->entries_in_group(group);
     for (std::uint64_t entry = 0; entry < entries; ++entry) {
       const EntryView view = table_->load(slot, entry);

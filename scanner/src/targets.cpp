@@ -139,7 +139,17 @@ std::vector<AddressRange> parse_octet_ranges(std::string_view token,
   const std::uint32_t low_mask =
       low_bits == 0 ? 0 : static_cast<std::uint32_t>((std::uint64_t{1} << low_bits) - 1);
 
+  // Each combination of the fields before the contiguous one is a separate range. A spec such as
+  // "1-255.*.*.1" would be 16 million of them (hundreds of MiB): refuse it with a clear message.
+  std::uint64_t combinations = 1;
+  for (std::size_t i = 0; i < contiguous_field; ++i) combinations *= octets[i].last - octets[i].first + 1;
+  constexpr std::uint64_t kMaxOctetRanges = std::uint64_t{1} << 20;
+  if (combinations > kMaxOctetRanges) {
+    reject(token, "expands to " + std::to_string(combinations) +
+                      " separate ranges (more than 1048576); use CIDR blocks or a-b ranges");
+  }
   std::vector<AddressRange> ranges;
+  ranges.reserve(static_cast<std::size_t>(combinations));
   std::array<std::uint32_t, 4> current{};
   // Odometer over the fields before the contiguous one.
   for (std::size_t i = 0; i < contiguous_field; ++i) current[i] = octets[i].first;

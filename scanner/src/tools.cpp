@@ -356,9 +356,10 @@ int merge_or_convert(const std::string& name, std::vector<std::string> arguments
     // up host lacks got no response (filtered for TCP, open|filtered for UDP).
     for (auto& [address, ports] : merged.hosts) {
       if (!output::host_is_up(ports)) continue;
-      for (const auto& [protocol, port] : xml_scanned) {
+      for (const auto& scanned : xml_scanned) {
+        const auto [protocol, port] = scanned;
         const bool present = std::any_of(ports.begin(), ports.end(), [&](const PortResult& result) {
-          return result.protocol == protocol && result.port == port;
+          return result.protocol == scanned.first && result.port == scanned.second;
         });
         if (present) continue;
         PortResult silent;

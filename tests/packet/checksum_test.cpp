@@ -52,6 +52,50 @@ TEST(Checksum, KnownIpv4Header) {
   EXPECT_EQ(ones_complement_sum(header), 0xFFFFu);  // a correct header sums to -0
 }
 
+TEST(Checksum, OddLengthKnownAnswers) {
+  EXPECT_EQ(internet_checksum(bytes_of({0x01})), 0xFEFF);                 // word 0100
+  EXPECT_EQ(internet_checksum(bytes_of({0x00, 0x01, 0xf2})), 0x0DFE);     // 0001 + f200
+  EXPECT_EQ(ones_complement_sum(bytes_of({0xFF, 0xFF, 0xFF})), 0xFF00u);  // ffff + ff00, folded
+  for (std::size_t length = 1; length < 64; length += 2) {
+    Bytes bytes(length);
+    for (std::size_t index = 0; index < length; ++index) bytes[index] = std::byte(0xA5 ^ index);
+    EXPECT_EQ(internet_checksum(bytes), test::reference_checksum(bytes)) << length;
+  }
+}
+
+// Chaining is exact at even split points (every word keeps its position); an odd first part
+// would shift the byte lanes, which is why the pseudo-header (12 bytes) is chained in front.
+TEST(Checksum, ChainingWithInitialAtEveryEvenSplit) {
+  std::mt19937_64 random(793);
+  for (int round = 0; round < 500; ++round) {
+    Bytes bytes(random() % 120);
+    for (std::byte& value : bytes) value = std::byte(random() & 0xFF);
+    const std::span<const std::byte> view(bytes);
+    const auto initial = static_cast<std::uint32_t>(random() & 0xFFFFFF);
+    for (std::size_t split = 0; split <= bytes.size(); split += 2) {
+      const std::uint32_t first = ones_complement_sum(view.first(split), initial);
+      ASSERT_EQ(internet_checksum(view.subspan(split), first),
+                test::reference_checksum(bytes, initial))
+          << "split " << split;
+    }
+  }
+  // A large initial value (a caller's unfolded sum) is folded with its carries.
+  EXPECT_EQ(ones_complement_sum({}, 0xFFFFFFFF), 0xFFFFu);
+  EXPECT_EQ(ones_complement_sum({}, 0x0001FFFE), 0xFFFFu);
+  EXPECT_EQ(internet_checksum(bytes_of({0x00, 0x01}), 0x00010000), 0xFFFD);
+}
+
+// RFC 1624 section 4: HC = DD2F, m = 5555 -> m' = 3285 gives HC' = 0000 by eqn. 3 (eqn. 2 of
+// RFC 1141 would give the wrong FFFF).
+TEST(Checksum, Rfc1624Example) {
+  EXPECT_EQ(checksum_update16(0xDD2F, 0x5555, 0x3285), 0x0000);
+  EXPECT_EQ(checksum_update32(0xDD2F, 0x00005555, 0x00003285), 0x0000);
+  EXPECT_EQ(checksum_update32(0xDD2F, 0x55550000, 0x32850000), 0x0000);
+  // No change, no effect.
+  EXPECT_EQ(checksum_update16(0x1234, 0xABCD, 0xABCD), 0x1234);
+  EXPECT_EQ(checksum_update32(0x1234, 0xDEADBEEF, 0xDEADBEEF), 0x1234);
+}
+
 TEST(Checksum, MatchesReferenceOnRandomData) {
   std::mt19937_64 random(1071);
   for (int round = 0; round < 2000; ++round) {

@@ -31,17 +31,70 @@ TEST(SipHash, PaperTestVector) {
   EXPECT_EQ(siphash24(kPaperKey, counting_message(15)), 0xa129ca6149be45e5ULL);
 }
 
-TEST(SipHash, ReferenceVectorTable) {
-  // Entries of the reference implementation's 64-vector table (message = 00 .. length-1), written
-  // here as the little-endian digest read as a number.
-  const std::pair<std::size_t, std::uint64_t> vectors[] = {
-      {0, 0x726fdb47dd0e0e31ULL},  {1, 0x74f839c593dc67fdULL}, {2, 0x0d6c8009d9a94f5aULL},
-      {3, 0x85676696d7fb7e2dULL},  {4, 0xcf2794e0277187b7ULL}, {5, 0x18765564cd99a68dULL},
-      {6, 0xcbc9466e58fee3ceULL},  {7, 0xab0200f58b01d137ULL}, {8, 0x93f5f5799a932462ULL},
-      {15, 0xa129ca6149be45e5ULL},
+// A second SipHash-2-4, written as plainly as the paper's pseudo-code and independent of the
+// library's: the message is padded into a buffer whose last byte holds the length, words are read
+// little-endian byte by byte, rotations are spelled out.
+std::uint64_t rotate_left(std::uint64_t value, int bits) {
+  return (value << bits) | (value >> (64 - bits));
+}
+std::uint64_t independent_siphash24(std::uint64_t k0, std::uint64_t k1, const Bytes& message) {
+  std::uint64_t v[4] = {k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+                        k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
+  const auto sip_round = [&v] {
+    v[0] += v[1], v[1] = rotate_left(v[1], 13), v[1] ^= v[0], v[0] = rotate_left(v[0], 32);
+    v[2] += v[3], v[3] = rotate_left(v[3], 16), v[3] ^= v[2];
+    v[0] += v[3], v[3] = rotate_left(v[3], 21), v[3] ^= v[0];
+    v[2] += v[1], v[1] = rotate_left(v[1], 17), v[1] ^= v[2], v[2] = rotate_left(v[2], 32);
   };
-  for (const auto& [length, digest] : vectors) {
-    EXPECT_EQ(siphash24(kPaperKey, counting_message(length)), digest) << "length " << length;
+  std::vector<std::uint8_t> padded(message.size() / 8 * 8 + 8, 0);
+  for (std::size_t index = 0; index < message.size(); ++index) {
+    padded[index] = std::to_integer<std::uint8_t>(message[index]);
+  }
+  padded.back() = static_cast<std::uint8_t>(message.size());
+  for (std::size_t offset = 0; offset < padded.size(); offset += 8) {
+    std::uint64_t word = 0;
+    for (int index = 7; index >= 0; --index) word = word << 8 | padded[offset + index];
+    v[3] ^= word;
+    sip_round();
+    sip_round();
+    v[0] ^= word;
+  }
+  v[2] ^= 0xFF;
+  for (int round = 0; round < 4; ++round) sip_round();
+  return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+// The reference implementation's vectors.h (SipHash-2-4, 64-bit output), key 00..0f, message
+// 00..(n-1): the first 16 entries, each the 8 digest bytes read as a little-endian number.
+constexpr std::uint64_t kReferenceVectors[] = {
+    0x726fdb47dd0e0e31ULL, 0x74f839c593dc67fdULL, 0x0d6c8009d9a94f5aULL, 0x85676696d7fb7e2dULL,
+    0xcf2794e0277187b7ULL, 0x18765564cd99a68dULL, 0xcbc9466e58fee3ceULL, 0xab0200f58b01d137ULL,
+    0x93f5f5799a932462ULL, 0x9e0082df0ba9e4b0ULL, 0x7a5dbbc594ddb9f3ULL, 0xf4b32f46226bada7ULL,
+    0x751e8fbc860ee5fbULL, 0x14ea5627c0843d90ULL, 0xf723ca908e7af2eeULL, 0xa129ca6149be45e5ULL,
+};
+
+TEST(SipHash, ReferenceVectorTable) {
+  for (std::size_t length = 0; length < std::size(kReferenceVectors); ++length) {
+    EXPECT_EQ(siphash24(kPaperKey, counting_message(length)), kReferenceVectors[length])
+        << "length " << length;
+    EXPECT_EQ(independent_siphash24(kPaperKey.k0, kPaperKey.k1, counting_message(length)),
+              kReferenceVectors[length])
+        << "independent implementation, length " << length;
+  }
+}
+
+// Beyond the table: random keys and every length up to 80 (several whole words plus every tail
+// size), library against the independent implementation.
+TEST(SipHash, EqualsIndependentImplementation) {
+  std::mt19937_64 random(2012);
+  for (int round = 0; round < 20; ++round) {
+    const SipKey key{random(), random()};
+    for (std::size_t length = 0; length <= 80; ++length) {
+      Bytes message(length);
+      for (std::byte& value : message) value = std::byte(random() & 0xFF);
+      ASSERT_EQ(siphash24(key, message), independent_siphash24(key.k0, key.k1, message))
+          << "length " << length;
+    }
   }
 }
 
@@ -120,6 +173,52 @@ TEST(Cookie, PinnedAndDegenerateRanges) {
   EXPECT_EQ(high.source_ports().count, 6);
   for (std::uint32_t target = 0; target < 500; ++target) {
     ASSERT_GE(high.source_port(target, 80), 65530);
+  }
+}
+
+TEST(Cookie, SourcePortIsStableAndDependsOnKeyAddressAndPort) {
+  const SourcePortRange range{40000, 16384};
+  const Cookie cookie(SipKey{11, 12}, 0x0A000001, range);
+  const Cookie same_key(SipKey{11, 12}, 0x0A000001, range);
+  const Cookie other_key(SipKey{11, 13}, 0x0A000001, range);
+  const std::uint16_t port = cookie.source_port(0x01020304, 80);
+  EXPECT_TRUE(range.contains(port));
+  EXPECT_EQ(port, cookie.source_port(0x01020304, 80));    // stable across calls
+  EXPECT_EQ(port, same_key.source_port(0x01020304, 80));  // and across instances with the key
+  // Different keys, addresses or target ports move the port: over 200 variations of each, at most
+  // a handful of coincidences (chance 1/16384 each).
+  int same_for_other_key = 0, same_for_other_address = 0, same_for_other_port = 0;
+  for (std::uint32_t variation = 1; variation <= 200; ++variation) {
+    const Cookie varied_key(SipKey{11, 12 + variation}, 0x0A000001, range);
+    same_for_other_key += varied_key.source_port(0x01020304, 80) == port;
+    same_for_other_address += cookie.source_port(0x01020304 + variation, 80) == port;
+    same_for_other_port +=
+        cookie.source_port(0x01020304, static_cast<std::uint16_t>(80 + variation)) == port;
+  }
+  EXPECT_LE(same_for_other_key, 2);
+  EXPECT_LE(same_for_other_address, 2);
+  EXPECT_LE(same_for_other_port, 2);
+  EXPECT_NE(port, other_key.source_port(0x01020304, 80));
+  // The source port does not depend on the scanner address (the sequence does).
+  const Cookie other_scanner(SipKey{11, 12}, 0x0A000002, range);
+  EXPECT_EQ(port, other_scanner.source_port(0x01020304, 80));
+}
+
+TEST(Cookie, EveryRangeKeepsPortsInside) {
+  std::mt19937_64 random(6);
+  for (int round = 0; round < 200; ++round) {
+    const SourcePortRange requested{static_cast<std::uint16_t>(random()),
+                                    static_cast<std::uint16_t>(random())};
+    const Cookie cookie(SipKey{random(), random()}, 1, requested);
+    const SourcePortRange used = cookie.source_ports();
+    EXPECT_EQ(used.first, requested.first);
+    ASSERT_GE(used.count, 1);
+    ASSERT_LE(std::uint32_t{used.first} + used.count, 65536u);
+    for (int probe = 0; probe < 50; ++probe) {
+      const std::uint16_t port = cookie.source_port(static_cast<std::uint32_t>(random()),
+                                                    static_cast<std::uint16_t>(random()));
+      ASSERT_TRUE(used.contains(port)) << used.first << "+" << used.count << ": " << port;
+    }
   }
 }
 
@@ -268,6 +367,71 @@ TEST_F(Validation_, IcmpQuote) {
   Reply not_icmp = icmp_reply(kProtocolTcp);
   not_icmp.protocol = kProtocolTcp;
   EXPECT_EQ(cookie_.validate_icmp_quote(not_icmp), Validation::kNotOurs);
+}
+
+// ack - 1 must equal the cookie exactly: one off either way, or the cookie itself, is rejected.
+TEST_F(Validation_, AcknowledgmentOffByOne) {
+  for (const std::uint8_t flags : {std::uint8_t{tcp_flags::kSyn | tcp_flags::kAck},
+                                   std::uint8_t{tcp_flags::kRst | tcp_flags::kAck}}) {
+    const auto validate = [&](const Reply& reply) {
+      return (flags & tcp_flags::kRst) != 0 ? cookie_.validate_rst(reply)
+                                            : cookie_.validate_syn_ack(reply);
+    };
+    Reply reply = tcp_reply(flags);
+    EXPECT_EQ(validate(reply), Validation::kValid);
+    for (const std::uint32_t wrong_ack :
+         {our_sequence(), our_sequence() + 2, our_sequence() - 1, ~(our_sequence() + 1), 0u}) {
+      if (wrong_ack == our_sequence() + 1) continue;
+      reply.tcp_acknowledgment = wrong_ack;
+      EXPECT_EQ(validate(reply), Validation::kWrongCookie) << std::hex << wrong_ack;
+    }
+  }
+}
+
+// Replies from another target address or port than the probe's: the cookie's source port for
+// that target differs, so they fail (port first, or the sequence when the ports coincide).
+TEST_F(Validation_, ReplyFromAnotherTargetIsRejected) {
+  Reply other_address = tcp_reply(tcp_flags::kSyn | tcp_flags::kAck);
+  other_address.source_ip = kTargetIp + 1;
+  EXPECT_NE(cookie_.validate_syn_ack(other_address), Validation::kValid);
+
+  Reply udp;
+  udp.protocol = kProtocolUdp;
+  udp.source_ip = kTargetIp;
+  udp.destination_ip = kScannerIp;
+  udp.source_port = kTargetPort;
+  udp.destination_port = our_port();
+  ASSERT_EQ(cookie_.validate_udp(udp), Validation::kValid);
+  udp.source_port = kTargetPort + 1;
+  ASSERT_NE(cookie_.source_port(kTargetIp, kTargetPort + 1), our_port());
+  EXPECT_EQ(cookie_.validate_udp(udp), Validation::kWrongPort);
+
+  Reply quote_other_port = icmp_reply(kProtocolUdp);
+  quote_other_port.quote.destination_port = kTargetPort + 1;
+  EXPECT_EQ(cookie_.validate_icmp_quote(quote_other_port), Validation::kWrongPort);
+  Reply quote_other_target = icmp_reply(kProtocolTcp);
+  quote_other_target.quote.destination_ip = kTargetIp + 1;
+  EXPECT_NE(cookie_.validate_icmp_quote(quote_other_target), Validation::kValid);
+}
+
+// With a pinned source port (-g) every probe uses it, so only the sequence tells TCP replies
+// apart, and UDP replies are accepted on the address and port alone.
+TEST(Cookie, PinnedPortValidation) {
+  const Cookie cookie(SipKey{7, 8}, 0x0A000001, SourcePortRange{53, 1});
+  Reply reply;
+  reply.protocol = kProtocolTcp;
+  reply.source_ip = 0x0A000002;
+  reply.destination_ip = 0x0A000001;
+  reply.source_port = 80;
+  reply.destination_port = 53;
+  reply.tcp_flags = tcp_flags::kSyn | tcp_flags::kAck;
+  reply.tcp_acknowledgment = cookie.sequence(0x0A000002, 80, 53) + 1;
+  EXPECT_EQ(cookie.validate_syn_ack(reply), Validation::kValid);
+  reply.destination_port = 54;
+  EXPECT_EQ(cookie.validate_syn_ack(reply), Validation::kWrongPort);
+  reply.destination_port = 53;
+  reply.source_port = 81;  // the pinned port matches, the sequence does not
+  EXPECT_EQ(cookie.validate_syn_ack(reply), Validation::kWrongCookie);
 }
 
 // End to end: a SYN written from the template with the cookie, the SYN-ACK a target would send,

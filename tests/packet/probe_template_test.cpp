@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <tuple>
 
@@ -11,10 +14,59 @@
 #include "packet/reply.hpp"
 #include "test_frames.hpp"
 
+// Counts global allocations while armed, to check that write() never allocates. The replacement
+// serves the whole packet_unit_tests binary; it forwards to malloc/free and only counts while a
+// test holds an AllocationCounter. Sanitizer builds keep their own allocator (replacing it there
+// can clash with the runtime's definitions), and the test is skipped in them.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SYNSCAN_TEST_SANITIZER_ALLOCATOR 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SYNSCAN_TEST_SANITIZER_ALLOCATOR 1
+#endif
+
+namespace {
+std::atomic<bool> count_allocations{false};
+std::atomic<std::size_t> allocations_seen{0};
+}  // namespace
+
+#ifndef SYNSCAN_TEST_SANITIZER_ALLOCATOR
+// Not inlined: GCC would otherwise see free() applied to what a new-expression returned and warn
+// (-Wmismatched-new-delete), although both sides of the pair are these malloc/free forwarders.
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  if (count_allocations.load(std::memory_order_relaxed)) {
+    allocations_seen.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* memory) noexcept {
+  std::free(memory);
+}
+[[gnu::noinline]] void operator delete(void* memory, std::size_t) noexcept {
+  std::free(memory);
+}
+#endif
+
 namespace synscan::packet {
 namespace {
 
 using test::Bytes;
+
+// Arms the allocation counter for its lifetime.
+class AllocationCounter {
+ public:
+  AllocationCounter() {
+    allocations_seen.store(0);
+    count_allocations.store(true);
+  }
+  ~AllocationCounter() { count_allocations.store(false); }
+  AllocationCounter(const AllocationCounter&) = delete;
+  AllocationCounter& operator=(const AllocationCounter&) = delete;
+  [[nodiscard]] std::size_t count() const { return allocations_seen.load(); }
+};
 
 constexpr std::uint32_t kScannerIp = 0xC0A80A05;  // 192.168.10.5
 
@@ -220,6 +272,179 @@ TEST(UdpTemplate, TemplateWhoseOwnChecksumIsZero) {
 TEST(UdpTemplate, OversizedPayloadIsATemplateError) {
   const Bytes payload(65535, std::byte{0});
   EXPECT_THROW(UdpTemplate(addressing(), payload), TemplateError);
+}
+
+// Literal golden frames, every byte written out by hand. The checksum words were computed
+// separately (a few lines of Python doing RFC 1071 by the book) and are checked here once more
+// against the test's reference routine, so the expected bytes owe nothing to the library.
+TEST(TcpSynTemplate, LiteralGoldenFrame) {
+  const TcpSynTemplate syn(addressing(), TcpSynOptions{.window = 1024, .mss = 1460});
+  const unsigned expected_octets[] = {
+      0x02, 0x00, 0x00, 0x00, 0x00, 0x02,  // destination MAC
+      0x02, 0x00, 0x00, 0x00, 0x00, 0x01,  // source MAC
+      0x08, 0x00,                          // ethertype IPv4
+      0x45, 0x00, 0x00, 0x2c,              // version 4, IHL 5, TOS 0, total length 44
+      0xbe, 0xef, 0x00, 0x00,              // identification, flags 0, fragment offset 0
+      0x39, 0x06, 0xee, 0x2e,              // TTL 57, protocol TCP, header checksum
+      0xc0, 0xa8, 0x0a, 0x05,              // source 192.168.10.5
+      0x0a, 0x00, 0x00, 0x01,              // destination 10.0.0.1
+      0x9c, 0x40, 0x00, 0x50,              // source port 40000, destination port 80
+      0x12, 0x34, 0x56, 0x78,              // sequence
+      0x00, 0x00, 0x00, 0x00,              // acknowledgment
+      0x60, 0x02, 0x04, 0x00,              // data offset 6, SYN, window 1024
+      0xba, 0x3b, 0x00, 0x00,              // checksum, urgent pointer 0
+      0x02, 0x04, 0x05, 0xb4,              // MSS option: kind 2, length 4, 1460
+  };
+  Bytes expected;
+  for (const unsigned octet : expected_octets) test::append8(expected, octet);
+  // The hand-written checksums agree with the reference routine.
+  Bytes zeroed = expected;
+  test::set16(zeroed, kIpv4Offset + 10, 0);
+  EXPECT_EQ(test::reference_checksum(std::span(zeroed).subspan(kIpv4Offset, 20)), 0xee2e);
+  test::set16(zeroed, kL4Offset + 16, 0);
+  EXPECT_EQ(test::reference_checksum(std::span(zeroed).subspan(kL4Offset),
+                                     test::pseudo_header_sum(kScannerIp, 0x0A000001, 6, 24)),
+            0xba3b);
+
+  Bytes out(syn.size());
+  syn.write(out.data(), 0x0A000001, 40000, 80, 0x12345678);
+  EXPECT_EQ(out, expected);
+  expect_checksums_valid(out);
+}
+
+TEST(UdpTemplate, LiteralGoldenFrame) {
+  const Bytes payload = {std::byte{0x01}, std::byte{0x02}, std::byte{0x03}};  // odd length
+  const UdpTemplate udp(addressing(), payload);
+  const unsigned expected_octets[] = {
+      0x02, 0x00, 0x00, 0x00, 0x00, 0x02,  // destination MAC
+      0x02, 0x00, 0x00, 0x00, 0x00, 0x01,  // source MAC
+      0x08, 0x00,                          // ethertype IPv4
+      0x45, 0x00, 0x00, 0x1f,              // version 4, IHL 5, TOS 0, total length 31
+      0xbe, 0xef, 0x00, 0x00,              // identification, flags 0, fragment offset 0
+      0x39, 0x11, 0xbc, 0x27,              // TTL 57, protocol UDP, header checksum
+      0xc0, 0xa8, 0x0a, 0x05,              // source 192.168.10.5
+      0xcb, 0x00, 0x71, 0x09,              // destination 203.0.113.9
+      0x9f, 0x49, 0x00, 0x35,              // source port 40777, destination port 53
+      0x00, 0x0b, 0x55, 0xa0,              // UDP length 11, checksum
+      0x01, 0x02, 0x03,                    // payload
+  };
+  Bytes expected;
+  for (const unsigned octet : expected_octets) test::append8(expected, octet);
+  Bytes out(udp.size());
+  udp.write(out.data(), 0xCB007109, 40777, 53);
+  EXPECT_EQ(out, expected);
+  expect_checksums_valid(out);
+}
+
+// Checksums of a written frame, recomputed from scratch by the test's reference routine and
+// compared with what write() put there (0xFFFF for a UDP sum that computes to zero).
+void expect_checksums_equal_recomputation(std::span<const std::byte> frame) {
+  Bytes copy(frame.begin(), frame.end());
+  const unsigned ip_checksum = test::get16(copy, kIpv4Offset + 10);
+  test::set16(copy, kIpv4Offset + 10, 0);
+  ASSERT_EQ(ip_checksum, test::reference_checksum(std::span(copy).subspan(kIpv4Offset, 20)));
+  const unsigned protocol = std::to_integer<unsigned>(copy[kIpv4Offset + 9]);
+  const std::size_t checksum_offset = kL4Offset + (protocol == 6 ? 16 : 6);
+  const unsigned l4_checksum = test::get16(copy, checksum_offset);
+  test::set16(copy, checksum_offset, 0);
+  const auto l4 = std::span<const std::byte>(copy).subspan(kL4Offset);
+  const std::uint32_t destination = static_cast<std::uint32_t>(test::get16(copy, kIpv4Offset + 16))
+                                        << 16 |
+                                    test::get16(copy, kIpv4Offset + 18);
+  unsigned recomputed = test::reference_checksum(
+      l4, test::pseudo_header_sum(kScannerIp, destination, protocol, l4.size()));
+  if (protocol == 17 && recomputed == 0) recomputed = 0xFFFF;  // RFC 768
+  ASSERT_EQ(l4_checksum, recomputed);
+}
+
+// A random field value, often an extreme: one's-complement corner cases live at 0 and all-ones.
+template <typename Value>
+Value random_field(std::mt19937_64& random) {
+  switch (random() % 4) {
+    case 0:
+      return 0;
+    case 1:
+      return static_cast<Value>(~Value{0});
+    default:
+      return static_cast<Value>(random());
+  }
+}
+
+// Property: for 100,000 random patches each, every incrementally updated checksum equals a full
+// recomputation.
+TEST(TcpSynTemplate, IncrementalChecksumsEqualRecomputationOver100kPatches) {
+  std::mt19937_64 random(1624);
+  const TcpSynTemplate syn(addressing(), TcpSynOptions{.window = 0xFFFF, .mss = 0});
+  Bytes out(syn.size());
+  for (int round = 0; round < 100'000; ++round) {
+    syn.write(out.data(), random_field<std::uint32_t>(random), random_field<std::uint16_t>(random),
+              random_field<std::uint16_t>(random), random_field<std::uint32_t>(random));
+    expect_checksums_equal_recomputation(out);
+    if (::testing::Test::HasFatalFailure()) FAIL() << "round " << round;
+  }
+}
+
+// The same for UDP, with half of the patches drawn from a family that sums to the zero checksum:
+// for one destination, every port pair with the same arithmetic sum gives the same one's-
+// complement sum, and the payload word is chosen so that this sum makes the checksum compute to
+// 0 (sent as 0xFFFF). So the corner is crossed tens of thousands of times, in both directions.
+TEST(UdpTemplate, IncrementalChecksumsEqualRecomputationOver100kPatches) {
+  const std::uint32_t zero_destination = 0x0A000001;
+  const unsigned port_sum = 40000 + 53;
+  Bytes payload = {std::byte{0}, std::byte{0}, std::byte{0x7F}};
+  {
+    Bytes datagram = test::udp_datagram(kScannerIp, zero_destination, 40000, 53, payload);
+    test::set16(datagram, 6, 0);
+    test::set16(payload, 0,
+                test::reference_checksum(
+                    datagram, test::pseudo_header_sum(kScannerIp, zero_destination, 17, 11)));
+  }
+  const UdpTemplate udp(addressing(), payload);
+  std::mt19937_64 random(768);
+  Bytes out(udp.size());
+  int zero_checksums = 0;
+  for (int round = 0; round < 100'000; ++round) {
+    if (round % 2 == 0) {
+      const auto source_port = static_cast<std::uint16_t>(random() % (port_sum + 1));
+      udp.write(out.data(), zero_destination, source_port,
+                static_cast<std::uint16_t>(port_sum - source_port));
+    } else {
+      udp.write(out.data(), random_field<std::uint32_t>(random),
+                random_field<std::uint16_t>(random), random_field<std::uint16_t>(random));
+    }
+    zero_checksums += test::get16(out, kL4Offset + 6) == 0xFFFF;
+    expect_checksums_equal_recomputation(out);
+    if (::testing::Test::HasFatalFailure()) FAIL() << "round " << round;
+  }
+  EXPECT_GE(zero_checksums, 50'000);
+}
+
+// The contract in probe_template.hpp: write() never allocates (it runs once per probe).
+TEST(ProbeTemplates, WriteDoesNotAllocate) {
+#ifdef SYNSCAN_TEST_SANITIZER_ALLOCATOR
+  GTEST_SKIP() << "allocation counting needs the replaced operator new (not in sanitizer builds)";
+#endif
+  const TcpSynTemplate syn(addressing(), TcpSynOptions{});
+  const UdpTemplate udp(addressing(), Bytes(40, std::byte{0x33}));
+  Bytes syn_out(syn.size());
+  Bytes udp_out(udp.size());
+  std::size_t allocations = 0;
+  {
+    const AllocationCounter counter;
+    for (std::uint32_t index = 0; index < 1000; ++index) {
+      syn.write(syn_out.data(), index * 2654435761u, static_cast<std::uint16_t>(index), 443, index);
+      udp.write(udp_out.data(), index * 2654435761u, static_cast<std::uint16_t>(index), 53);
+    }
+    allocations = counter.count();
+  }
+  EXPECT_EQ(allocations, 0u);
+  // The counter itself works: building a template allocates its frame.
+  {
+    const AllocationCounter counter;
+    const TcpSynTemplate another(addressing(), TcpSynOptions{});
+    allocations = counter.count();
+  }
+  EXPECT_GT(allocations, 0u);
 }
 
 }  // namespace

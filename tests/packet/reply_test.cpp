@@ -7,10 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "test_frames.hpp"
 
@@ -85,6 +88,40 @@ Bytes icmp_frame(unsigned type, unsigned code, const Bytes& probe, std::size_t q
   test::Ipv4Fields ip = from_target(1);
   if (type == 11) ip.source = kRouterIp;
   return test::frame_of(ip, test::icmp_error(type, code, quote));
+}
+
+// `plain` with VLAN tags (TPID, VLAN 100) inserted before its ethertype.
+Bytes with_vlan_tags(const Bytes& plain, std::initializer_list<unsigned> tpids) {
+  Bytes frame(plain.begin(), plain.begin() + 12);
+  for (const unsigned tpid : tpids) {
+    test::append16(frame, tpid);
+    test::append16(frame, 0x0064);
+  }
+  frame.insert(frame.end(), plain.begin() + 12, plain.end());
+  return frame;
+}
+
+Bytes rst_ack_frame() {
+  test::TcpFields tcp;
+  tcp.source_port = 22;
+  tcp.destination_port = 40001;
+  tcp.acknowledgment = 0x11111112;
+  tcp.flags = tcp_flags::kRst | tcp_flags::kAck;
+  return test::frame_of(from_target(6, 64), test::tcp_segment(kTargetIp, kScannerIp, tcp));
+}
+
+// A SYN-ACK whose IPv4 header carries one 4-byte option word (IHL 6): router alert, RFC 2113.
+Bytes syn_ack_with_ip_option_frame() {
+  test::Ipv4Fields ip = from_target(6);
+  ip.options = {std::byte{0x94}, std::byte{0x04}, std::byte{0x00}, std::byte{0x00}};
+  test::TcpFields tcp;
+  tcp.source_port = 8443;
+  tcp.destination_port = 40321;
+  tcp.sequence = 0x0BADF00D;
+  tcp.acknowledgment = 0xFFFFFFFF;
+  tcp.flags = tcp_flags::kSyn | tcp_flags::kAck;
+  tcp.options = mss_option();
+  return test::frame_of(ip, test::tcp_segment(kTargetIp, kScannerIp, tcp));
 }
 
 ParseStatus parse_copy(std::span<const std::byte> bytes, Reply& reply) {
@@ -383,6 +420,105 @@ TEST(ReplyParser, EveryTruncation) {
   expect_every_prefix(icmp_frame(11, 0, probe_packet(6), 44), 14 + 20 + 8 + 20 + 8);
 }
 
+TEST(ReplyParser, IcmpAdminProhibitedQuotingTcp) {
+  // RFC 792 minimum quote: the 20-byte header and exactly 8 bytes (ports and sequence).
+  const Bytes frame = icmp_frame(3, 13, probe_packet(6), 28);
+  Reply reply;
+  ASSERT_EQ(parse_ethernet_frame(frame, reply), ParseStatus::kOk);
+  EXPECT_EQ(reply.protocol, kProtocolIcmp);
+  EXPECT_EQ(reply.icmp_type, 3);
+  EXPECT_EQ(reply.icmp_code, 13);
+  EXPECT_EQ(reply.source_ip, kTargetIp);
+  EXPECT_EQ(reply.destination_ip, kScannerIp);
+  EXPECT_EQ(reply.ttl, 51);
+  EXPECT_EQ(reply.quote.source_ip, kScannerIp);
+  EXPECT_EQ(reply.quote.destination_ip, kTargetIp);
+  EXPECT_EQ(reply.quote.protocol, kProtocolTcp);
+  EXPECT_EQ(reply.quote.source_port, 40123);
+  EXPECT_EQ(reply.quote.destination_port, 443);
+  EXPECT_EQ(reply.quote.tcp_sequence, 0x01020304u);
+  EXPECT_EQ(reply.tcp_flags, 0);
+  EXPECT_TRUE(reply.udp_payload.empty());
+}
+
+TEST(ReplyParser, OuterIpv4OptionsIhl6) {
+  const Bytes frame = syn_ack_with_ip_option_frame();
+  ASSERT_EQ(std::to_integer<unsigned>(frame[14]), 0x46u);
+  Reply reply;
+  ASSERT_EQ(parse_ethernet_frame(frame, reply), ParseStatus::kOk);
+  EXPECT_EQ(reply.source_port, 8443);
+  EXPECT_EQ(reply.destination_port, 40321);
+  EXPECT_EQ(reply.tcp_sequence, 0x0BADF00Du);
+  EXPECT_EQ(reply.tcp_acknowledgment, 0xFFFFFFFFu);
+  EXPECT_EQ(reply.tcp_flags, tcp_flags::kSyn | tcp_flags::kAck);
+}
+
+TEST(ReplyParser, QinQUdp) {
+  const Bytes payload = {std::byte{0x11}, std::byte{0x22}};
+  const Bytes frame = with_vlan_tags(udp_frame(payload), {0x88A8, 0x8100});
+  Reply reply;
+  ASSERT_EQ(parse_ethernet_frame(frame, reply), ParseStatus::kOk);
+  EXPECT_EQ(reply.protocol, kProtocolUdp);
+  EXPECT_EQ(reply.source_port, 53);
+  EXPECT_EQ(reply.destination_port, 40777);
+  EXPECT_EQ(Bytes(reply.udp_payload.begin(), reply.udp_payload.end()), payload);
+}
+
+TEST(ReplyParser, QuoteShorterThanItsHeaderPlusEightBytes) {
+  Reply reply;
+  Bytes probe = probe_packet(17);
+  probe[0] = std::byte{0x43};  // quoted IHL 3
+  EXPECT_EQ(parse_ethernet_frame(icmp_frame(3, 3, probe, 28), reply), ParseStatus::kBadQuote);
+  for (std::size_t quote_size = 0; quote_size < 28; ++quote_size) {
+    EXPECT_EQ(parse_copy(icmp_frame(3, 3, probe_packet(17), quote_size), reply),
+              ParseStatus::kBadQuote)
+        << quote_size;
+  }
+  EXPECT_EQ(parse_copy(icmp_frame(3, 3, probe_packet(17), 28), reply), ParseStatus::kOk);
+}
+
+// Every prefix of every valid frame kind (and of the bare IPv4 packet inside it).
+TEST(ReplyParser, EveryTruncationOfEveryFrameKind) {
+  const Bytes udp = udp_frame(Bytes(5, std::byte{0x99}));
+  expect_every_prefix(rst_ack_frame(), 14 + 20 + 20);
+  expect_every_prefix(syn_ack_with_ip_option_frame(), 14 + 24 + 20);
+  expect_every_prefix(with_vlan_tags(syn_ack_frame(), {0x8100}), 14 + 4 + 20 + 20);
+  expect_every_prefix(with_vlan_tags(udp, {0x88A8, 0x8100}), 14 + 8 + 20 + 8);
+  expect_every_prefix(icmp_frame(3, 13, probe_packet(6), 28), 14 + 20 + 8 + 20 + 8);
+  expect_every_prefix(icmp_frame(3, 3, probe_packet(17, Bytes(8, std::byte{0x01})), 28 + 8),
+                      14 + 20 + 8 + 28 + 8);
+  for (const Bytes& frame : {syn_ack_frame(), udp, icmp_frame(11, 0, probe_packet(6), 28)}) {
+    const Bytes packet(frame.begin() + 14, frame.end());
+    Reply reply;
+    const std::size_t l4_needed = std::to_integer<unsigned>(packet[9]) == 6    ? 20
+                                  : std::to_integer<unsigned>(packet[9]) == 17 ? 8
+                                                                               : 8 + 28;
+    for (std::size_t length = 0; length <= packet.size(); ++length) {
+      const Bytes exact(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(length));
+      const ParseStatus status = parse_ipv4_packet(exact, reply);
+      EXPECT_EQ(status == ParseStatus::kOk, length >= 20 + l4_needed) << "length " << length;
+    }
+  }
+}
+
+TEST(ReplyParser, EveryStatusHasItsName) {
+  const std::pair<ParseStatus, const char*> names[] = {
+      {ParseStatus::kOk, "ok"},
+      {ParseStatus::kTruncated, "truncated"},
+      {ParseStatus::kNotIpv4, "not-ipv4"},
+      {ParseStatus::kBadHeaderLength, "bad-header-length"},
+      {ParseStatus::kBadTotalLength, "bad-total-length"},
+      {ParseStatus::kFragment, "fragment"},
+      {ParseStatus::kUnsupportedProtocol, "unsupported-protocol"},
+      {ParseStatus::kUnsupportedIcmp, "unsupported-icmp"},
+      {ParseStatus::kBadQuote, "bad-quote"},
+  };
+  static_assert(std::size(names) == kParseStatusCount);
+  for (const auto& [status, name] : names) EXPECT_STREQ(to_string(status), name);
+  // A value outside the enumeration still gets a printable name.
+  EXPECT_STREQ(to_string(static_cast<ParseStatus>(kParseStatusCount)), "unknown");
+}
+
 TEST(ReplyParser, TruncatedUdpPayloadIsBoundedByTheCapture) {
   const Bytes frame = udp_frame(Bytes(12, std::byte{0x77}));
   const Bytes cut(frame.begin(), frame.begin() + 14 + 20 + 8 + 5);
@@ -420,7 +556,7 @@ TEST(ReplyParser, StatusNames) {
   EXPECT_STREQ(to_string(ParseStatus::kOk), "ok");
 }
 
-// The fuzzer's seed frames (tests/data/parser_corpus) parse as their names say.
+// The parser fuzzer's seed frames (tests/data/fuzz/parser_fuzzer) parse as their names say.
 TEST(ReplyParser, FuzzSeedCorpus) {
   const std::map<std::string, ParseStatus> expected = {
       {"syn_ack", ParseStatus::kOk},
@@ -437,7 +573,7 @@ TEST(ReplyParser, FuzzSeedCorpus) {
       {"padded_rst", ParseStatus::kOk},
   };
   const std::filesystem::path directory =
-      std::filesystem::path(SYNSCAN_TEST_DATA_DIR) / "parser_corpus";
+      std::filesystem::path(SYNSCAN_TEST_DATA_DIR) / "fuzz" / "parser_fuzzer";
   std::size_t checked = 0;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) {
     const auto found = expected.find(entry.path().stem().string());
