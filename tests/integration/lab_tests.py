@@ -115,7 +115,10 @@ class Tcpdump:
 
     def __init__(self, cmd_prefix: list[str], iface: str, path: str, bpf: str, snaplen: int = 96):
         self.path = path
-        self.proc = subprocess.Popen([*cmd_prefix, "tcpdump", "-i", iface, "-n", "-U", "-s", str(snaplen),
+        # --immediate-mode: frames reach the file as they arrive, not when a ring block fills or
+        # times out, so stopping right after a short scan cannot lose its last frames.
+        self.proc = subprocess.Popen([*cmd_prefix, "tcpdump", "-i", iface, "-n", "-U", "--immediate-mode",
+                                      "-s", str(snaplen),
                                       "-B", "65536", "-w", path, bpf],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         line = self.proc.stderr.readline()
@@ -125,7 +128,7 @@ class Tcpdump:
 
     def stop(self) -> str:
         if self.proc.poll() is None:
-            time.sleep(0.3)
+            time.sleep(1.0)
             self.proc.send_signal(signal.SIGINT)
         try:
             _, err = self.proc.communicate(timeout=10)
