@@ -88,7 +88,7 @@ def synscan_cmd(lab: labmod.Lab, binary: str, *arguments: str) -> list[str]:
 def resume_cycle(lab: labmod.Lab, binary: str, workdir: str, targets: str, ports: str,
                  interruptions: int, retries: int) -> None:
     pcap = os.path.join(workdir, "probes.pcap")
-    dump = subprocess.Popen(lab.in_target("tcpdump", "-i", lab.veth_target, "-n", "-U", "-s", "96", "-w", pcap,
+    dump = subprocess.Popen(lab.in_target("tcpdump", "-i", lab.veth_target, "-n", "-U", "--immediate-mode", "-s", "96", "-w", pcap,
                                           "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
