@@ -99,32 +99,42 @@ TcpSynTemplate::TcpSynTemplate(const FrameAddressing& addressing, const TcpSynOp
   frame_ = finish_frame(context.get(), addressing, IPPROTO_TCP, tcp_size);
 }
 
-void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
-                           std::uint16_t destination_port, std::uint32_t sequence) const noexcept {
-  std::memcpy(out, frame_.data(), frame_.size());
+namespace {
 
+// The part of write() both probe kinds share: copy the template, set the destination address and
+// the ports, fix the IPv4 header checksum. Returns the checksum delta (RFC 1624) the L4 checksum
+// needs for those fields, the destination through the pseudo-header included.
+std::uint64_t copy_and_address(std::byte* out, const std::vector<std::byte>& frame,
+                               std::uint32_t destination_ip, std::uint16_t source_port,
+                               std::uint16_t destination_port) noexcept {
+  std::memcpy(out, frame.data(), frame.size());
   // The old values come from the template itself (zero as built, but read rather than assumed).
-  const std::uint32_t old_destination = wire::load_big_endian32(out + kIpv4DestinationOffset);
-  const std::uint32_t destination_delta = wire::word_delta32(old_destination, destination_ip);
-
+  const std::uint32_t destination_delta =
+      wire::word_delta32(wire::load_big_endian32(out + kIpv4DestinationOffset), destination_ip);
   const std::uint16_t ip_checksum = wire::load_big_endian16(out + kIpv4ChecksumOffset);
   wire::store_big_endian16(out + kIpv4ChecksumOffset,
                            wire::apply_checksum_delta(ip_checksum, destination_delta));
-
-  // The TCP checksum covers the destination address through the pseudo-header.
-  const std::uint64_t tcp_delta =
+  const std::uint64_t l4_delta =
       std::uint64_t{destination_delta} +
       wire::word_delta(wire::load_big_endian16(out + kSourcePortOffset), source_port) +
-      wire::word_delta(wire::load_big_endian16(out + kDestinationPortOffset), destination_port) +
-      wire::word_delta32(wire::load_big_endian32(out + kTcpSequenceOffset), sequence);
-  const std::uint16_t tcp_checksum = wire::load_big_endian16(out + kTcpChecksumOffset);
-  wire::store_big_endian16(out + kTcpChecksumOffset,
-                           wire::apply_checksum_delta(tcp_checksum, tcp_delta));
-
+      wire::word_delta(wire::load_big_endian16(out + kDestinationPortOffset), destination_port);
   wire::store_big_endian32(out + kIpv4DestinationOffset, destination_ip);
   wire::store_big_endian16(out + kSourcePortOffset, source_port);
   wire::store_big_endian16(out + kDestinationPortOffset, destination_port);
+  return l4_delta;
+}
+
+}  // namespace
+
+void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
+                           std::uint16_t destination_port, std::uint32_t sequence) const noexcept {
+  const std::uint64_t tcp_delta =
+      copy_and_address(out, frame_, destination_ip, source_port, destination_port) +
+      wire::word_delta32(wire::load_big_endian32(out + kTcpSequenceOffset), sequence);
   wire::store_big_endian32(out + kTcpSequenceOffset, sequence);
+  const std::uint16_t tcp_checksum = wire::load_big_endian16(out + kTcpChecksumOffset);
+  wire::store_big_endian16(out + kTcpChecksumOffset,
+                           wire::apply_checksum_delta(tcp_checksum, tcp_delta));
 }
 
 UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload) {
@@ -153,27 +163,12 @@ UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std:
 
 void UdpTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
                         std::uint16_t destination_port) const noexcept {
-  std::memcpy(out, frame_.data(), frame_.size());
-
-  const std::uint32_t old_destination = wire::load_big_endian32(out + kIpv4DestinationOffset);
-  const std::uint32_t destination_delta = wire::word_delta32(old_destination, destination_ip);
-
-  const std::uint16_t ip_checksum = wire::load_big_endian16(out + kIpv4ChecksumOffset);
-  wire::store_big_endian16(out + kIpv4ChecksumOffset,
-                           wire::apply_checksum_delta(ip_checksum, destination_delta));
-
   const std::uint64_t udp_delta =
-      std::uint64_t{destination_delta} +
-      wire::word_delta(wire::load_big_endian16(out + kSourcePortOffset), source_port) +
-      wire::word_delta(wire::load_big_endian16(out + kDestinationPortOffset), destination_port);
+      copy_and_address(out, frame_, destination_ip, source_port, destination_port);
   std::uint16_t udp_checksum =
       wire::apply_checksum_delta(wire::load_big_endian16(out + kUdpChecksumOffset), udp_delta);
   if (udp_checksum == 0) udp_checksum = 0xFFFF;  // RFC 768
   wire::store_big_endian16(out + kUdpChecksumOffset, udp_checksum);
-
-  wire::store_big_endian32(out + kIpv4DestinationOffset, destination_ip);
-  wire::store_big_endian16(out + kSourcePortOffset, source_port);
-  wire::store_big_endian16(out + kDestinationPortOffset, destination_port);
 }
 
 }  // namespace synscan::packet

@@ -47,18 +47,7 @@ NeighbourMacs arp_sweep(const NextHop& hop, const TargetSet& targets, double pac
   std::vector<std::pair<std::uint32_t, packet::MacAddress>> found;
   if (pending.empty()) return NeighbourMacs{};
 
-  Fd socket_fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP)));
-  if (!socket_fd.valid()) {
-    throw RuntimeError(std::string("cannot open an ARP socket: ") + std::strerror(errno) +
-                       " (synscan needs root or CAP_NET_RAW)");
-  }
-  sockaddr_ll link{};
-  link.sll_family = AF_PACKET;
-  link.sll_protocol = htons(ETH_P_ARP);
-  link.sll_ifindex = hop.interface_index;
-  if (::bind(socket_fd.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
-    throw RuntimeError(std::string("cannot bind the ARP socket: ") + std::strerror(errno));
-  }
+  const Fd socket_fd = open_arp_socket(hop, true);
 
   const auto drain = [&] {
     std::uint8_t reply[128];

@@ -177,11 +177,9 @@ std::optional<packet::MacAddress> neighbour_table_mac(const std::string& interfa
 
 }  // namespace
 
-std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
-                                              int attempts, int timeout_ms) {
-  if (auto known = neighbour_table_mac(hop.interface, address)) return known;
-
-  Fd socket_fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP)));
+Fd open_arp_socket(const NextHop& hop, bool nonblocking) {
+  Fd socket_fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0),
+                        htons(ETH_P_ARP)));
   if (!socket_fd.valid()) {
     throw RuntimeError("cannot open an ARP socket on " + hop.interface + ": " + errno_text() +
                        " (synscan needs root or CAP_NET_RAW)");
@@ -193,6 +191,14 @@ std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t 
   if (::bind(socket_fd.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
     throw RuntimeError("cannot bind an ARP socket to " + hop.interface + ": " + errno_text());
   }
+  return socket_fd;
+}
+
+std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
+                                              int attempts, int timeout_ms) {
+  if (auto known = neighbour_table_mac(hop.interface, address)) return known;
+
+  const Fd socket_fd = open_arp_socket(hop, false);
   std::uint8_t request[kArpFrameSize];
   fill_arp_request(request, hop, address);
   for (int attempt = 0; attempt < attempts; ++attempt) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "fd.hpp"
 #include "packet/probe_template.hpp"
 
 namespace synscan::scanner {
@@ -39,6 +40,10 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
 /// each waiting `timeout_ms`. nullopt when nobody answered.
 std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
                                               int attempts = 3, int timeout_ms = 500);
+
+/// An AF_PACKET socket for ARP bound to the interface. Throws RuntimeError (with a privileges
+/// hint) when it cannot be opened.
+Fd open_arp_socket(const NextHop& hop, bool nonblocking);
 
 inline constexpr std::size_t kArpFrameSize = 42;
 /// Fills `frame` (kArpFrameSize bytes) with a broadcast ARP request (RFC 826) for `target`.
