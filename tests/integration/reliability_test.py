@@ -353,7 +353,19 @@ class Delayer:
         p = sh(self.lab.in_scanner(sys.executable or "python3", "-c", code, str(addr), str(n)))
         return [float(x) for x in p.stdout.split()]
 
+    def kernel_queue_stats(self) -> str:
+        """The kernel's side: /proc/net/netfilter/nfnetlink_queue in the target namespace
+        (queue_dropped = queue full, user_dropped = netlink socket full: packets lost, not delayed)."""
+        p = sh(self.lab.in_target("cat", "/proc/net/netfilter/nfnetlink_queue"), check=False)
+        for line in p.stdout.splitlines():
+            f = line.split()
+            if len(f) >= 8 and f[0] == str(self.QUEUE):
+                self.queue_dropped, self.user_dropped = int(f[5]), int(f[6])
+                return f"kernel nfqueue {f[0]}: waiting {f[2]}, queue_dropped {f[5]}, user_dropped {f[6]}"
+        return "kernel nfqueue: no stats"
+
     def stop(self) -> str:
+        self.kernel_stats = self.kernel_queue_stats()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -473,8 +485,11 @@ def test_delay(args, wait=None, probes_too=None) -> tuple[bool, dict]:
         print(f"  handshake times through the delayer (ms): min {min(rtts):.1f} max {max(rtts):.1f}")
         for ln in run.summary_lines():
             print(f"  {ln}")
-        print(f"  {d.stats_line}")
+        print(f"  {d.stats_line}\n  {d.kernel_stats}")
         ok, tallies = _exact(exp, run)
+        if getattr(d, "queue_dropped", 0) or getattr(d, "user_dropped", 0):
+            print("NOTE: the kernel dropped queued packets (the delayer fell behind): that is loss, "
+                  "not delay; wrong states below may come from it")
         st = d.stats()
         lo = args.delay_ms - args.jitter_ms
         if min(rtts) < 0.9 * lo:
