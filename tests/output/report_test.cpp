@@ -1,0 +1,99 @@
+// report (tools.hpp): the right totals, escaping of everything from the file, no external
+// resources, and the page as a real browser renders it (headless Chromium, when installed).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "output/tools.hpp"
+#include "output_test_support.hpp"
+
+namespace synscan::output {
+namespace {
+
+using namespace test_support;
+
+const std::string kData = std::string(SYNSCAN_TEST_DATA_DIR) + "/output/";
+
+ScanModel sample_scan() {
+  const SampleScan sample;
+  const std::string path = temp_path("report.jsonl");
+  write_scan(Format::kJsonLines, path, sample.info, sample.hosts(), sample.summary());
+  return read_scan_file(path);
+}
+
+// The sample: open 22, 9999, 53 on .5 and 22 on .9 = 4; closed 80 (.5), 1000-1039 (.9), 22 (.12)
+// = 42; filtered 443, 8080 (.5), 80 (.12) = 3; open|filtered 161 (.5) = 1; 3 hosts up.
+void expect_sample_totals(const std::string& html) {
+  EXPECT_NE(html.find("id=\"hosts-up\"><b>3</b>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"total-open\"><b>4</b>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"total-closed\"><b>42</b>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"total-filtered\"><b>3</b>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"total-open-filtered\"><b>1</b>"), std::string::npos);
+}
+
+TEST(Report, TotalsChartTopHostsAndTable) {
+  const std::string html = html_report(sample_scan(), "sample.jsonl");
+  expect_sample_totals(html);
+  // Bar chart: ssh, open on two hosts, is the longest bar and comes first.
+  const std::size_t chart = html.find("<svg id=\"services-chart\"");
+  ASSERT_NE(chart, std::string::npos);
+  EXPECT_LT(html.find("22/tcp ssh", chart), html.find("53/udp domain", chart));
+  EXPECT_NE(html.find("<tr><td>198.18.0.5</td><td class=\"number\">3</td></tr>"),
+            std::string::npos);
+  // One table row per port of every up host: 7 + 41 + 2.
+  const std::size_t table = html.find("<table id=\"results\">");
+  ASSERT_NE(table, std::string::npos);
+  std::size_t rows = 0;
+  for (std::size_t at = html.find("<tr><td>", table); at != std::string::npos;
+       at = html.find("<tr><td>", at + 1)) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, 50u);
+  EXPECT_NE(html.find("<td>198.18.0.5</td><td class=\"number\">8080</td><td>tcp</td><td "
+                      "class=\"filtered\">filtered</td><td>admin-prohibited</td><td>http-alt</td>"),
+            std::string::npos);
+}
+
+TEST(Report, EscapesEverythingAndFetchesNothing) {
+  ScanModel scan = sample_scan();
+  scan.command_line = "synscan <script>alert(1)</script> & \"quoted\"";
+  const std::string html = html_report(scan, "a<b>.jsonl");
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot;"),
+            std::string::npos);
+  EXPECT_NE(html.find("odd/svc&lt;&amp;&quot;&#39;&gt;"), std::string::npos);  // the odd service
+  EXPECT_NE(html.find("a&lt;b&gt;.jsonl"), std::string::npos);
+  for (const char* external : {"src=", "href=", "url(", "@import", "<link", "<img", "<iframe"}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
+}
+
+TEST(Report, SummarisedPortsCountAndUnmodelledReasonsShow) {
+  const std::string html = html_report(read_scan_file(kData + "nmap_handwritten.xml"), "n.xml");
+  EXPECT_NE(html.find("id=\"hosts-up\"><b>2</b>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"total-closed\"><b>997</b>"), std::string::npos);    // 995 + 113, 3389
+  EXPECT_NE(html.find("id=\"total-filtered\"><b>999</b>"), std::string::npos);  // 997 + 443, 8443
+  EXPECT_NE(html.find("<td>conn-refused</td>"), std::string::npos);
+  EXPECT_NE(html.find("995 more"), std::string::npos);
+}
+
+TEST(Report, HeadlessChromiumShowsTheTotals) {
+  if (!std::filesystem::exists("/usr/bin/chromium")) GTEST_SKIP() << "/usr/bin/chromium missing";
+  const std::string path = temp_path("report.html");
+  write_file(path, html_report(sample_scan(), "sample.jsonl"));
+  const std::string profile = temp_path("chromium-profile");
+  std::filesystem::create_directories(profile);
+  const CommandResult dom = run_command(
+      "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu "
+      "--disable-background-networking --disable-component-update --disable-sync --no-first-run "
+      "--user-data-dir=" +
+      profile + " --dump-dom file://" + path + " 2>/dev/null");
+  std::filesystem::remove_all(profile);
+  ASSERT_EQ(dom.exit_code, 0) << dom.output;
+  // The DOM as the browser parsed it, not our source text.
+  expect_sample_totals(dom.output);
+  EXPECT_NE(dom.output.find("<svg id=\"services-chart\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace synscan::output
