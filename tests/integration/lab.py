@@ -217,17 +217,29 @@ def nft_ruleset(table: str, prefix: str, loss: int = 0) -> str:
             match += f" {rule.proto} dport {rule.port}"
         lines.append(f"    {match} counter {_NFT_VERDICT[rule.action]} comment \"{rule.comment}\"")
     lines.append("  }")
-    if loss:
-        lines += ["  chain prerouting {",
-                  "    type filter hook prerouting priority -300; policy accept;",
-                  f"    ip daddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss in\"",
-                  "  }",
-                  "  chain output {",
-                  "    type filter hook output priority -300; policy accept;",
-                  f"    ip saddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss out\"",
-                  "  }"]
+    lines += _loss_chains(net, loss)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _loss_chains(net: ipaddress.IPv4Network, loss: int) -> list[str]:
+    if not loss:
+        return []
+    return ["  chain prerouting {",
+            "    type filter hook prerouting priority -300; policy accept;",
+            f"    ip daddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss in\"",
+            "  }",
+            "  chain output {",
+            "    type filter hook output priority -300; policy accept;",
+            f"    ip saddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss out\"",
+            "  }"]
+
+
+def nft_loss_ruleset(table: str, prefix: str, loss: int) -> str:
+    """Adds only the loss chains to an existing table (loaded after the lab's self-check, whose single
+    probes must not be lost)."""
+    net = ipaddress.IPv4Network(prefix, strict=False)
+    return "\n".join([f"table inet {table} {{", *_loss_chains(net, loss), "}"]) + "\n"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -475,10 +487,14 @@ class Lab:
                            ("net.ipv4.tcp_synack_retries", 1)):
             self._sysctl(T, key, value)
         _run(["ip", "netns", "exec", T, "nft", "-f", "-"],
-             input=nft_ruleset(self.table, self.prefix, self.loss))
+             input=nft_ruleset(self.table, self.prefix))
         self._start_listener()
         if check:
             self.self_check()
+        if self.loss:
+            # after the self-check: its one-shot DNS query must not be the packet the loss drops
+            _run(["ip", "netns", "exec", T, "nft", "-f", "-"],
+                 input=nft_loss_ruleset(self.table, self.prefix, self.loss))
         self._log(f"up: {S} {self.scanner_addr} <-> {T} {self.target_addr}, prefix {self.prefix}")
 
     def _start_listener(self):
