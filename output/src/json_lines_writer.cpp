@@ -27,10 +27,7 @@ class JsonLinesWriter final : public ResultWriter {
   void begin(const ScanInfo& info) override { only_open_ = info.only_open; }
 
   void port_result(std::uint32_t address, const PortResult& result, std::time_t when) override {
-    if (only_open_ && result.state != PortState::kOpen &&
-        result.state != PortState::kOpenFiltered) {
-      return;
-    }
+    if (only_open_ && !shown_with_open_only(result.state)) return;
     line_.clear();
     line_ += "{\"ip\":\"";
     line_ += ipv4_text(address);

@@ -118,6 +118,11 @@ struct alignas(64) SlotInfo {
   std::time_t opened_at = 0;  // written by the transmitter before the slot is published
 };
 
+// Visible in top -H, perf and /proc/PID/task/*/comm (at most 15 characters).
+void name_this_thread(const std::string& name) noexcept {
+  (void)::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+}
+
 std::uint64_t entries_in_shard(const ScanOrder& order, std::uint64_t group) noexcept {
   const std::uint64_t entries = order.entries_in_group(group);
   const std::uint64_t offset = order.shard().index - 1, stride = order.shard().count;
@@ -176,7 +181,9 @@ class Scan {
   void prepare_network();
   // --- transmit thread ---------------------------------------------------------------------
   void transmit(const std::stop_token& stop, unsigned thread_index);
-  std::uint32_t build_probe(std::uint64_t group, std::uint64_t entry, std::byte* out) const noexcept;
+  /// The frame of probe `entry` of a group whose local host `entry / probes_per_host_` has address
+  /// `target`; 0 when there is nothing to send (unreachable on-link host).
+  std::uint32_t build_probe(std::uint32_t target, std::uint64_t entry, std::byte* out) const noexcept;
   // --- capture thread ----------------------------------------------------------------------
   void capture(const std::stop_token& stop);
   static void on_frame(u_char* user, const pcap_pkthdr* header, const u_char* bytes);
@@ -214,6 +221,7 @@ class Scan {
   std::optional<PcapHandle> pcap_;
   std::vector<std::unique_ptr<FrameSender>> senders_;  // one per transmit thread
   unsigned transmit_threads_ = 1;
+  bool streams_ports_ = false;  // some output consumes per-port records (JSON lines)
   std::uint32_t probes_per_host_ = 0;
   // probe index of each port, per protocol; -1 = not scanned. Read by the capture thread.
   std::vector<std::int32_t> tcp_probe_of_port_, udp_probe_of_port_;
@@ -389,11 +397,9 @@ void Scan::prepare() {
                dropped.uid, dropped.gid);
 }
 
-std::uint32_t Scan::build_probe(std::uint64_t group, std::uint64_t entry,
+std::uint32_t Scan::build_probe(std::uint32_t target, std::uint64_t entry,
                                 std::byte* out) const noexcept {
-  const auto local_host = static_cast<std::uint32_t>(entry / probes_per_host_);
   const auto probe = static_cast<std::size_t>(entry % probes_per_host_);
-  const std::uint32_t target = plan_.targets.at(order_->host_index(group, local_host));
   const packet::MacAddress* neighbour_mac = nullptr;
   if (any_on_link_ && on_link(hop_, target)) {
     neighbour_mac = neighbours_.find(target);
@@ -436,8 +442,12 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     Nanoseconds deadline;
     std::uint64_t shard_entries;
     bool restored;  // resumed from a saved state: some probes may have used their tries already
+    // The group's host addresses by local host index, looked up once when the group opens: the
+    // host permutation and the target list's binary search are then not paid per probe.
+    std::vector<std::uint32_t> addresses;
   };
   std::deque<ActiveGroup> active;
+  std::vector<std::vector<std::uint32_t>> spare_addresses;
   // Thread t owns groups t, t + n, t + 2n, ... and (slot_count being a multiple of n) their slots;
   // the threads share nothing on the hot path but the state table's disjoint slots.
   std::uint64_t next_group = thread_index;
@@ -448,8 +458,11 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
   const double thread_rate = plan_.rate / transmit_threads_;
   const std::uint32_t max_batch = rate::batch_size_for_rate(thread_rate);
   rate::Pacer pacer(thread_rate, max_batch);
+  // Frames are packed one after another (64-byte aligned) so a batch of 58-byte SYNs spans 16 KiB,
+  // not max_batch * kMaxFrame: the kernel's copy and our writes stay in L1/L2.
   constexpr std::size_t kMaxFrame = 1536;
   std::vector<std::byte> frame_memory(static_cast<std::size_t>(max_batch) * kMaxFrame);
+  std::size_t frame_offset = 0;
   std::vector<FrameRef> batch(max_batch);
   SendCounters send_counters;
   const auto final_wait = std::chrono::duration_cast<Nanoseconds>(
@@ -464,13 +477,21 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
   };
   const auto finish_group = [&](ActiveGroup& group) {
     // Pending after every try and the final wait: no-response. CAS, so a reply racing in wins.
-    ScanOrder::GroupWalk walk(*order_, group.group);
-    std::uint64_t entry;
-    while (walk.next(entry)) {
+    const auto time_out = [&](std::uint64_t entry) {
+      if (table_->load(group.slot, entry).final()) return;  // answered: no locked op needed
       if (table_->finalize(group.slot, group.group, entry, result_code(Reason::kNoResponse), 0) ==
           Finalize::kFirst) {
         slots_[group.slot].finals.fetch_add(1, std::memory_order_relaxed);
       }
+    };
+    if (order_->shard().count == 1) {
+      // Every entry is ours: walk the slot in memory order instead of the permutation.
+      const std::uint64_t entries = order_->entries_in_group(group.group);
+      for (std::uint64_t entry = 0; entry < entries; ++entry) time_out(entry);
+    } else {
+      ScanOrder::GroupWalk walk(*order_, group.group);
+      std::uint64_t entry;
+      while (walk.next(entry)) time_out(entry);
     }
     hand_over(group, false);
   };
@@ -500,8 +521,18 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
         }
       }
     }
+    std::vector<std::uint32_t> addresses;
+    if (!spare_addresses.empty()) {  // reuse a finished group's buffer: no allocation per group
+      addresses = std::move(spare_addresses.back());
+      spare_addresses.pop_back();
+    }
+    const std::uint32_t hosts = order_->hosts_in_group(next_group);
+    addresses.resize(hosts);
+    for (std::uint32_t host = 0; host < hosts; ++host) {
+      addresses[host] = plan_.targets.at(order_->host_index(next_group, host));
+    }
     active.push_back({next_group, slot, ScanOrder::GroupWalk(*order_, next_group), 0, Phase::kSending,
-                      {}, entries_in_shard(*order_, next_group), saved != nullptr});
+                      {}, entries_in_shard(*order_, next_group), saved != nullptr, std::move(addresses)});
     next_group += transmit_threads_;
     return true;
   };
@@ -515,6 +546,7 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
       if (it->phase != Phase::kSending && (all_answered || (it->phase == Phase::kFinalWait &&
                                                            now >= it->deadline))) {
         finish_group(*it);
+        spare_addresses.push_back(std::move(it->addresses));
         it = active.erase(it);
         continue;
       }
@@ -539,6 +571,7 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     if (budget == 0) break;
     now = rate::monotonic_now();  // the batch's send time, for RTT samples
     std::uint32_t filled = 0;
+    frame_offset = 0;
     while (filled < budget && sending != active.end()) {
       ActiveGroup& group = *sending;
       std::uint64_t entry;
@@ -565,8 +598,9 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
       }
       (group.pass == 0 ? tx.first_pass_probes : tx.retry_probes)
           .fetch_add(1, std::memory_order_relaxed);
-      std::byte* out = frame_memory.data() + static_cast<std::size_t>(filled) * kMaxFrame;
-      const std::uint32_t size = build_probe(group.group, entry, out);
+      std::byte* out = frame_memory.data() + frame_offset;  // room for kMaxFrame: see below
+      const std::uint32_t size =
+          build_probe(group.addresses[static_cast<std::size_t>(entry / probes_per_host_)], entry, out);
       if (size == 0) {  // unreachable on-link host: final without a send
         if (table_->finalize(group.slot, group.group, entry, result_code(Reason::kNoResponse), 0) ==
             Finalize::kFirst) {
@@ -576,6 +610,8 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
       }
       batch[filled] = {out, size};
       ++filled;
+      // Each frame takes at most kMaxFrame, so max_batch frames always fit the buffer.
+      frame_offset += (static_cast<std::size_t>(size) + 63) & ~std::size_t{63};
     }
     if (filled < budget) pacer.give_back(budget - filled);
     if (filled > 0) {
@@ -800,8 +836,13 @@ void Scan::write_group(const DoneGroup& done) {
       if (!order_->in_shard(done.group, entry)) continue;
       const EntryView view = table_->load(done.slot, entry);
       if (!view.final()) continue;  // interrupted before all tries: left out, never guessed
-      if (table_->mark_reported(done.slot, entry)) emit_port(address, probe, view, now);
       const PortResult result = result_of(probe, view);
+      // Per-port records (JSON lines) for what streaming has not written yet. Without a consumer,
+      // or for a state --open leaves out, no record is due and the entry needs no locked op.
+      if (streams_ports_ && !view.reported() && (!plan_.only_open || output::shown_with_open_only(result.state)) &&
+          table_->mark_reported(done.slot, entry)) {
+        emit_port(address, probe, view, now);
+      }
       ++state_counts_[static_cast<int>(result.state)];
       host_ports_.push_back(result);
     }
@@ -943,16 +984,24 @@ ScanOutcome Scan::run() {
   for_each_writer([&](output::ResultWriter& writer) { writer.begin(info); });
 
   started_ = last_progress_ = rate::monotonic_now();
-  const bool streams_ports = std::any_of(plan_.outputs.begin(), plan_.outputs.end(), [](const auto& request) {
+  streams_ports_ = std::any_of(plan_.outputs.begin(), plan_.outputs.end(), [](const auto& request) {
     return request.format == output::Format::kJsonLines;
   });
   {
     std::jthread capture_thread;
-    if (pcap_) capture_thread = std::jthread([this](std::stop_token stop) { capture(stop); });
+    if (pcap_) {
+      capture_thread = std::jthread([this](std::stop_token stop) {
+        name_this_thread("synscan-rx");
+        capture(stop);
+      });
+    }
     transmitters_running_.store(transmit_threads_, std::memory_order_release);
     std::vector<std::jthread> transmit_threads;
     for (unsigned thread = 0; thread < transmit_threads_; ++thread) {
-      transmit_threads.emplace_back([this, thread](std::stop_token stop) { transmit(stop, thread); });
+      transmit_threads.emplace_back([this, thread](std::stop_token stop) {
+        name_this_thread("synscan-tx" + std::to_string(thread));
+        transmit(stop, thread);
+      });
     }
     const auto transmit_finished = [&] { return transmitters_running_.load(std::memory_order_acquire) == 0; };
     bool stop_requested = false;
@@ -966,7 +1015,7 @@ ScanOutcome Scan::run() {
         });
         ready.swap(done_groups_);
       }
-      if (streams_ports) stream_port_results();
+      if (streams_ports_) stream_port_results();
       for (const DoneGroup& done : ready) write_group(done);
       if ((interrupts_.load() > 0 || output_error_) && !stop_requested) {
         stop_requested = true;

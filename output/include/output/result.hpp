@@ -49,6 +49,11 @@ struct HostResult {
 };
 /// A host is up (and gets a record) when any port had a reply, i.e. reason != no-response.
 [[nodiscard]] bool host_is_up(std::span<const PortResult> ports) noexcept;
+
+/// Whether `--open` keeps a per-port record of this state (nmap lists open|filtered with --open).
+[[nodiscard]] constexpr bool shown_with_open_only(PortState state) noexcept {
+  return state == PortState::kOpen || state == PortState::kOpenFiltered;
+}
 /// The (reason, ttl) nmap would print in <status>: the first replying port's.
 [[nodiscard]] PortResult host_status_reason(std::span<const PortResult> ports) noexcept;
 
