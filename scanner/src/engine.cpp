@@ -828,7 +828,29 @@ void Scan::write_group(const DoneGroup& done) {
     resume_state_.done_above.push_back(done.group);
   }
   const std::uint32_t hosts = order_->hosts_in_group(done.group);
+  // Most hosts of a sweep answer nothing. When no per-port record is due for a silent probe, such
+  // a host costs one load per probe: counted by protocol, no result built, no host record.
+  constexpr std::uint8_t kSilent = result_code(Reason::kNoResponse);
+  const bool silent_records_due = streams_ports_ && (!plan_.only_open || !plan_.ports.udp.empty());
+  const bool unsharded = order_->shard().count == 1;
+  const std::size_t tcp_probes = plan_.ports.tcp.size();
   for (std::uint32_t local_host = 0; local_host < hosts; ++local_host) {
+    const std::uint64_t first_entry = std::uint64_t{local_host} * probes_per_host_;
+    if (!silent_records_due && unsharded) {
+      std::uint64_t silent[2] = {0, 0};  // TCP, UDP
+      bool answered = false;
+      for (std::uint32_t probe = 0; probe < probes_per_host_ && !answered; ++probe) {
+        const EntryView view = table_->load(done.slot, first_entry + probe);
+        if (!view.final()) continue;  // interrupted before all tries: left out, never guessed
+        answered = view.result() != kSilent;
+        ++silent[probe < tcp_probes ? 0 : 1];
+      }
+      if (!answered) {
+        state_counts_[static_cast<int>(PortState::kFiltered)] += silent[0];
+        state_counts_[static_cast<int>(PortState::kOpenFiltered)] += silent[1];
+        continue;
+      }
+    }
     const std::uint32_t address = plan_.targets.at(order_->host_index(done.group, local_host));
     host_ports_.clear();
     for (std::uint32_t probe = 0; probe < probes_per_host_; ++probe) {
@@ -839,7 +861,8 @@ void Scan::write_group(const DoneGroup& done) {
       const PortResult result = result_of(probe, view);
       // Per-port records (JSON lines) for what streaming has not written yet. Without a consumer,
       // or for a state --open leaves out, no record is due and the entry needs no locked op.
-      if (streams_ports_ && !view.reported() && (!plan_.only_open || output::shown_with_open_only(result.state)) &&
+      if (streams_ports_ && !view.reported() &&
+          (!plan_.only_open || output::shown_with_open_only(result.state)) &&
           table_->mark_reported(done.slot, entry)) {
         emit_port(address, probe, view, now);
       }
