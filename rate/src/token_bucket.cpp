@@ -27,10 +27,11 @@ constexpr std::uint32_t kLargestBatch = 256;
 
 }  // namespace
 
-TokenBucket::TokenBucket(double packets_per_second, std::uint32_t max_batch,
-                         Nanoseconds now) noexcept
+TokenBucket::TokenBucket(double packets_per_second, std::uint32_t max_batch, Nanoseconds now,
+                         double depth) noexcept
     : packets_per_second_(packets_per_second > 0.0 ? packets_per_second : 0.0),
       max_batch_(std::max<std::uint32_t>(max_batch, 1)),
+      depth_(std::max(depth, static_cast<double>(max_batch_))),
       // One token at the start so the first probe leaves at once; never more than the depth.
       tokens_(1.0),
       last_(now) {}
@@ -40,17 +41,17 @@ namespace {
 // Tokens the bucket would hold at `now`, given `tokens` at `last`. A clock that steps back adds
 // nothing (and is not remembered as the new reference by the callers).
 double refilled(double tokens, Nanoseconds last, Nanoseconds now, double packets_per_second,
-                std::uint32_t max_batch) noexcept {
+                double depth) noexcept {
   if (now <= last) return tokens;
   const double elapsed_seconds = static_cast<double>((now - last).count()) / kNanosecondsPerSecond;
-  return std::min(tokens + elapsed_seconds * packets_per_second, static_cast<double>(max_batch));
+  return std::min(tokens + elapsed_seconds * packets_per_second, depth);
 }
 
 }  // namespace
 
 std::uint32_t TokenBucket::take(Nanoseconds now) noexcept {
   if (unlimited()) return max_batch_;
-  tokens_ = refilled(tokens_, last_, now, packets_per_second_, max_batch_);
+  tokens_ = refilled(tokens_, last_, now, packets_per_second_, depth_);
   last_ = std::max(last_, now);
   const auto whole = static_cast<std::uint32_t>(std::floor(tokens_));
   const std::uint32_t granted = std::min(whole, max_batch_);
@@ -60,12 +61,12 @@ std::uint32_t TokenBucket::take(Nanoseconds now) noexcept {
 
 void TokenBucket::give_back(std::uint32_t tokens) noexcept {
   if (unlimited()) return;
-  tokens_ = std::min(tokens_ + tokens, static_cast<double>(max_batch_));
+  tokens_ = std::min(tokens_ + tokens, depth_);
 }
 
 Nanoseconds TokenBucket::time_until_token(Nanoseconds now) const noexcept {
   if (unlimited()) return Nanoseconds{0};
-  const double available = refilled(tokens_, last_, now, packets_per_second_, max_batch_);
+  const double available = refilled(tokens_, last_, now, packets_per_second_, depth_);
   if (available >= 1.0) return Nanoseconds{0};
   const double missing_nanoseconds =
       (1.0 - available) * kNanosecondsPerSecond / packets_per_second_;
@@ -85,7 +86,7 @@ std::uint32_t batch_size_for_rate(double packets_per_second) noexcept {
 Pacer::Pacer(double packets_per_second, std::uint32_t max_batch, Clock clock, Sleeper sleeper)
     : clock_(std::move(clock)),
       sleeper_(std::move(sleeper)),
-      bucket_(packets_per_second, max_batch, clock_()) {}
+      bucket_(packets_per_second, max_batch, clock_(), pacer_depth(max_batch)) {}
 
 Pacer::Pacer(double packets_per_second, std::uint32_t max_batch)
     : Pacer(packets_per_second, max_batch, &monotonic_now,

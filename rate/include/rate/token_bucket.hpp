@@ -2,9 +2,15 @@
 /// Token-bucket pacing with an injected clock.
 ///
 /// The transmitter asks for a batch budget, sends that many probes, and asks again: time is read
-/// once per batch, not per packet (masscan's throttler idea). The bucket holds at most one batch
-/// of tokens, so the sender can never be more than one batch ahead of the ideal schedule: the
-/// largest burst is bounded by `max_batch`. Rate 0 means unlimited.
+/// once per batch, not per packet (masscan's throttler idea). The bucket holds at most `depth`
+/// tokens (one batch unless told otherwise), so the sender can never be more than `depth` tokens
+/// ahead of the ideal schedule: the largest burst is bounded by the depth. Rate 0 means unlimited.
+///
+/// Depth is a trade-off. Whatever a sender is late beyond a full bucket is lost for good; with a
+/// depth of exactly one batch, a sender that polls L late after every batch of B tokens runs at
+/// B / (B + L * rate) of the asked rate (-3 % at 1 kpps with 30 us of wake-up latency). The Pacer
+/// therefore uses `pacer_depth(max_batch)`: half a batch more, which absorbs lateness of up to half
+/// a batch interval per batch and still never puts two batches back to back.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -16,9 +22,11 @@ using Nanoseconds = std::chrono::nanoseconds;
 
 class TokenBucket {
  public:
-  /// `packets_per_second` 0 = unlimited. `max_batch` >= 1 bounds both the budget handed out at
-  /// once and the bucket depth. `now` is the start of the schedule.
-  TokenBucket(double packets_per_second, std::uint32_t max_batch, Nanoseconds now) noexcept;
+  /// `packets_per_second` 0 = unlimited. `max_batch` >= 1 bounds the budget handed out at once;
+  /// `depth` (raised to at least max_batch; 0 = max_batch) bounds the tokens held. `now` is the
+  /// start of the schedule.
+  TokenBucket(double packets_per_second, std::uint32_t max_batch, Nanoseconds now,
+              double depth = 0.0) noexcept;
 
   /// Takes up to max_batch whole tokens available at `now`; returns how many (possibly 0).
   [[nodiscard]] std::uint32_t take(Nanoseconds now) noexcept;
@@ -29,12 +37,14 @@ class TokenBucket {
 
   [[nodiscard]] double rate() const noexcept { return packets_per_second_; }
   [[nodiscard]] std::uint32_t max_batch() const noexcept { return max_batch_; }
+  [[nodiscard]] double depth() const noexcept { return depth_; }
   [[nodiscard]] bool unlimited() const noexcept { return packets_per_second_ <= 0.0; }
 
  private:
   double packets_per_second_;
   std::uint32_t max_batch_;
-  double tokens_;       ///< fractional tokens available, <= max_batch_
+  double depth_;        ///< most tokens held, >= max_batch_
+  double tokens_;       ///< fractional tokens available, <= depth_
   Nanoseconds last_;    ///< time tokens_ was last refilled
 };
 
@@ -42,8 +52,17 @@ class TokenBucket {
 /// a 1 ms window never holds much more than its share even at low rates.
 [[nodiscard]] std::uint32_t batch_size_for_rate(double packets_per_second) noexcept;
 
+/// The Pacer's bucket depth for a batch size: 1.5 batches (see TokenBucket), except for batches
+/// of one probe (rates up to 7.5 kpps), where a reserve would let two probes fall less than one
+/// interval apart, i.e. into one 1 ms window at 1 kpps. There the Pacer's accurate wake-up keeps
+/// the lateness small instead.
+[[nodiscard]] constexpr double pacer_depth(std::uint32_t max_batch) noexcept {
+  return max_batch <= 1 ? 1.0 : 1.5 * static_cast<double>(max_batch);
+}
+
 /// Blocking front end used by the transmit thread: waits (sleeping for long gaps, yielding for
-/// short ones) until at least one token is available, then returns the budget.
+/// short ones) until at least one token is available, then returns the budget. Its bucket is
+/// `pacer_depth(max_batch)` deep.
 class Pacer {
  public:
   using Clock = std::function<Nanoseconds()>;              ///< called once per batch
