@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -434,6 +435,7 @@ std::uint32_t Scan::build_probe(std::uint32_t target, std::uint64_t entry,
 // finalize what is still pending as no-response, hand the group to the output thread.
 void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
   enum class Phase { kSending, kWaiting, kFinalWait };
+  constexpr unsigned kLookahead = 16;  // a power of two
   struct ActiveGroup {
     std::uint64_t group;
     std::size_t slot;
@@ -446,6 +448,11 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     // The group's host addresses by local host index, looked up once when the group opens: the
     // host permutation and the target list's binary search are then not paid per probe.
     std::vector<std::uint32_t> addresses;
+    // The walk runs kLookahead entries ahead of the sends, and each upcoming entry's state-table
+    // cell is prefetched when it is computed, so mark_sent finds it in cache.
+    std::array<std::uint64_t, kLookahead> ahead{};
+    unsigned ahead_head = 0;
+    unsigned ahead_count = 0;
   };
   std::deque<ActiveGroup> active;
   std::vector<std::vector<std::uint32_t>> spare_addresses;
@@ -533,7 +540,8 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
       addresses[host] = plan_.targets.at(order_->host_index(next_group, host));
     }
     active.push_back({next_group, slot, ScanOrder::GroupWalk(*order_, next_group), 0, Phase::kSending,
-                      {}, entries_in_shard(*order_, next_group), saved != nullptr, std::move(addresses)});
+                      {}, entries_in_shard(*order_, next_group), saved != nullptr, std::move(addresses),
+                      {}, 0, 0});
     next_group += transmit_threads_;
     return true;
   };
@@ -575,8 +583,14 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     frame_offset = 0;
     while (filled < budget && sending != active.end()) {
       ActiveGroup& group = *sending;
-      std::uint64_t entry;
-      if (!group.walk.next(entry)) {
+      while (group.ahead_count < kLookahead) {
+        std::uint64_t upcoming;
+        if (!group.walk.next(upcoming)) break;
+        table_->prefetch(group.slot, static_cast<std::size_t>(upcoming));
+        group.ahead[(group.ahead_head + group.ahead_count) % kLookahead] = upcoming;
+        ++group.ahead_count;
+      }
+      if (group.ahead_count == 0) {
         // Pass over: time the next one from this pass's last send.
         group.phase = group.pass < plan_.retries ? Phase::kWaiting : Phase::kFinalWait;
         group.deadline = rate::monotonic_now() + (group.pass < plan_.retries ? rtt_.timeout() : final_wait);
@@ -586,6 +600,9 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
         if (sending == active.end() && open_group()) sending = std::prev(active.end());
         continue;
       }
+      const std::uint64_t entry = group.ahead[group.ahead_head];
+      group.ahead_head = (group.ahead_head + 1) % kLookahead;
+      --group.ahead_count;
       // Restored probes may have used tries in the interrupted run: the budget spans both runs.
       if (group.restored && table_->load(group.slot, entry).send_count() > plan_.retries) continue;
       if (table_->mark_sent(group.slot, group.group, entry) != MarkSent::kMarked) continue;
