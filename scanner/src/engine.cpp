@@ -832,6 +832,11 @@ void Scan::stream_port_results() {
     for (std::uint64_t entry = 0; entry < entries; ++entry) {
       const EntryView view = table_->load(slot, entry);
       if (!view.final() || view.reported()) continue;
+      // --open: a state it leaves out needs no record and no locked op (see write_group).
+      if (plan_.only_open &&
+          !output::shown_with_open_only(result_of(static_cast<std::size_t>(entry % probes_per_host_), view).state)) {
+        continue;
+      }
       if (!table_->mark_reported(slot, entry)) continue;
       const auto local_host = static_cast<std::uint32_t>(entry / probes_per_host_);
       emit_port(plan_.targets.at(order_->host_index(group, local_host)),

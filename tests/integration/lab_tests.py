@@ -7,6 +7,7 @@ test, removed in `finally` and by a detached reaper if this process is killed.
   lab_tests.py --synscan build/scanner/synscan shards       # --shard i/n: disjoint, union == truth
   lab_tests.py --synscan build/scanner/synscan onlink       # ARP per on-link target, own MAC only
   lab_tests.py --synscan build/scanner/synscan streaming    # /16 x 100 ports: early output, per-host pacing
+  lab_tests.py --synscan build/scanner/synscan open         # --open: exactly the open ports, TCP and UDP
 
 Exit: 0 pass, 1 fail, 77 skipped (not root).
 """
@@ -611,9 +612,49 @@ def test_streaming(args, f: Failures):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+# ----------------------------------------------------------------------------------------------
+# --open: exactly the open (and, for UDP, open|filtered) ports, nothing else
+# ----------------------------------------------------------------------------------------------
+
+def test_open_only(args, f: Failures):
+    targets, ports = ["198.18.3.0/24", "198.18.15.0/24"], "T:22,80,443,8080,U:53,123,161"
+    exp = check_scan.Expected(targets, ports, protos=("tcp", "udp"))
+    shown = {k: t.state for k, t in exp.pairs.items() if t.state in ("open", "open|filtered")}
+    with fresh_lab() as lab:
+        tmp = tempfile.mkdtemp(prefix=f"synscan-open-{lab.id}-")
+        try:
+            jsonl, gnmap, err = (os.path.join(tmp, n) for n in ("scan.jsonl", "scan.gnmap", "stderr"))
+            with open(err, "w") as e:
+                p = subprocess.run(synscan_cmd(lab, args, "-sS", "-sU", "-p", ports, "--rate", "20000",
+                                               "--retries", "1", "--wait", "1", "--open", *targets,
+                                               "-oJ", jsonl, "-oG", gnmap),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=e,
+                                   timeout=args.timeout)
+            f.check(p.returncode == 0, f"synscan --open exit {p.returncode}")
+            got = {}
+            for r in read_jsonl(jsonl):
+                key = (r["ip"], r["proto"], r["port"])
+                if key in got:
+                    f.check(False, f"one JSON record per port ({key} twice)")
+                got[key] = r["state"]
+            f.check(got == shown, f"JSON lines hold exactly the {len(shown)} open and open|filtered "
+                                  f"ports of the truth (got {len(got)}, "
+                                  f"{len(set(got.items()) ^ set(shown.items()))} differ)")
+            listed = re.findall(r"(\d+)/([a-z|]+)/(tcp|udp)//", open(gnmap).read())
+            f.check(bool(listed) and all(state in ("open", "open|filtered") for _, state, _ in listed),
+                    f"greppable lists only open and open|filtered ports ({len(listed)} listed)")
+            run = check_scan.RunResult([], p.returncode, 0.0, os.devnull, err)
+            f.check(check_scan.check_summary_counts(exp, run),
+                    "the closing per-state counts still count every probed port")
+        finally:
+            if f.ok and not args.keep:
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                print(f"outputs kept in {tmp}")
+
 
 TESTS = {"privileges": test_privileges, "hostile": test_hostile, "shards": test_shards,
-         "onlink": test_onlink, "streaming": test_streaming}
+         "onlink": test_onlink, "streaming": test_streaming, "open": test_open_only}
 
 
 def main(argv=None) -> int:
