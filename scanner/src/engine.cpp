@@ -833,14 +833,12 @@ void Scan::stream_port_results() {
       const EntryView view = table_->load(slot, entry);
       if (!view.final() || view.reported()) continue;
       // --open: a state it leaves out needs no record and no locked op (see write_group).
-      if (plan_.only_open &&
-          !output::shown_with_open_only(result_of(static_cast<std::size_t>(entry % probes_per_host_), view).state)) {
-        continue;
-      }
+      const auto probe = static_cast<std::size_t>(entry % probes_per_host_);
+      if (plan_.only_open && !output::shown_with_open_only(result_of(probe, view).state)) continue;
       if (!table_->mark_reported(slot, entry)) continue;
       const auto local_host = static_cast<std::uint32_t>(entry / probes_per_host_);
-      emit_port(plan_.targets.at(order_->host_index(group, local_host)),
-                static_cast<std::size_t>(entry % probes_per_host_), table_->load(slot, entry), now);
+      emit_port(plan_.targets.at(order_->host_index(group, local_host)), probe, table_->load(slot, entry),
+                now);
     }
   }
 }
