@@ -574,6 +574,25 @@ class Lab:
         return False
 
 
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def test_preflight(synscan: str) -> Optional[int]:
+    """Shared start of the lab test drivers: None when the test may run, else its exit code (77
+    skipped without root, 1 without a synscan binary). Also turns SIGTERM/SIGHUP (ctest timeout)
+    into SystemExit so every `finally` that removes a lab runs."""
+    if os.geteuid() != 0:
+        print("SKIP: the lab needs root (network namespaces)")
+        return 77
+    if not (os.path.isfile(synscan) and os.access(synscan, os.X_OK)):
+        print(f"FAIL: no synscan binary at {synscan}")
+        return 1
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
+    return None
+
+
 def spawn_reaper(lab: Lab) -> int:
     """Double-forks a detached watcher that runs lab.down() when this process dies, however it
     dies (SIGKILL from a ctest timeout included). Returns the write end of the life-line pipe;

@@ -57,10 +57,6 @@ class Failures:
         return not self.items
 
 
-def _sigterm(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 @contextlib.contextmanager
 def fresh_lab(**kw):
     lab = labmod.Lab(**kw)
@@ -670,14 +666,9 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=500)
     ap.add_argument("test", choices=sorted(TESTS))
     args = ap.parse_args(argv)
-    if os.geteuid() != 0:
-        print("SKIP: the lab needs root (network namespaces)")
-        return SKIP
-    if not (os.path.isfile(args.synscan) and os.access(args.synscan, os.X_OK)):
-        print(f"FAIL: no synscan binary at {args.synscan}")
-        return 1
-    signal.signal(signal.SIGTERM, _sigterm)
-    signal.signal(signal.SIGHUP, _sigterm)
+    refused = labmod.test_preflight(args.synscan)
+    if refused is not None:
+        return refused
     f = Failures()
     TESTS[args.test](args, f)
     print(f"RESULT: {'PASS' if f.ok else 'FAIL'}" + (f" ({len(f.items)} failed checks)" if f.items else ""))

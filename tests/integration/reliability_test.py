@@ -54,10 +54,6 @@ class Skip(Exception):
     pass
 
 
-def _sigterm(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def new_lab(**kw) -> labmod.Lab:
     """A lab with an id unique to this process and call (several labs per bench run)."""
     global _lab_counter
@@ -582,18 +578,13 @@ def main(argv=None) -> int:
     b.add_argument("--no-masscan", action="store_true")
     args = ap.parse_args(argv)
 
-    if os.geteuid() != 0:
-        print("SKIP: the lab needs root (network namespaces)")
-        return SKIP
-    if not (os.path.isfile(args.synscan) and os.access(args.synscan, os.X_OK)):
-        print(f"FAIL: no synscan binary at {args.synscan}")
-        return 1
+    refused = labmod.test_preflight(args.synscan)
+    if refused is not None:
+        return refused
     for t in args.targets + getattr(args, "bench_targets", []) + getattr(args, "small_targets", []):
         if not ipaddress.IPv4Network(t, strict=False).subnet_of(ipaddress.IPv4Network("198.18.0.0/15")):
             print(f"FAIL: target {t} is outside 198.18.0.0/15")
             return 1
-    signal.signal(signal.SIGTERM, _sigterm)
-    signal.signal(signal.SIGHUP, _sigterm)
     try:
         if args.cmd == "loss":
             ok, _ = test_loss(args, args.loss, masscan=args.masscan, min_found=args.min_found)

@@ -27,10 +27,6 @@ import lab as labmod  # noqa: E402
 SKIP = 77
 
 
-def _sigterm(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def scan_test(lab: labmod.Lab, args) -> bool:
     outdir = args.outdir or tempfile.mkdtemp(prefix=f"synscan-lab-{lab.id}-")
     protos = check_scan.scan_protos(args.tcp, args.udp)
@@ -136,14 +132,9 @@ def main(argv=None) -> int:
                     help="run synscan as nobody: expect exit 2, one error line, no packets")
     args = ap.parse_args(argv)
 
-    if os.geteuid() != 0:
-        print("SKIP: the lab needs root (network namespaces)")
-        return SKIP
-    if not (os.path.isfile(args.synscan) and os.access(args.synscan, os.X_OK)):
-        print(f"FAIL: no synscan binary at {args.synscan}")
-        return 1
-    signal.signal(signal.SIGTERM, _sigterm)
-    signal.signal(signal.SIGHUP, _sigterm)
+    refused = labmod.test_preflight(args.synscan)
+    if refused is not None:
+        return refused
     lab = labmod.Lab(prefix=args.prefix, loss=args.loss)
     lifeline = labmod.spawn_reaper(lab)  # removes the lab even if we are SIGKILLed
     try:
