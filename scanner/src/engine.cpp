@@ -860,10 +860,13 @@ void Scan::write_group(const DoneGroup& done) {
     if (!silent_records_due && unsharded) {
       std::uint64_t silent[2] = {0, 0};  // TCP, UDP
       bool answered = false;
-      for (std::uint32_t probe = 0; probe < probes_per_host_ && !answered; ++probe) {
+      for (std::uint32_t probe = 0; probe < probes_per_host_; ++probe) {
         const EntryView view = table_->load(done.slot, first_entry + probe);
         if (!view.final()) continue;  // interrupted before all tries: left out, never guessed
-        answered = view.result() != kSilent;
+        if (view.result() != kSilent) {
+          answered = true;  // an up host: the full path below
+          break;
+        }
         ++silent[probe < tcp_probes ? 0 : 1];
       }
       if (!answered) {
