@@ -15,7 +15,10 @@
 namespace synscan::scanner {
 namespace {
 
-constexpr const char* kMagic = "synscan-resume 1";
+// Version 2: groups are balanced (sizes differ by at most one host), so a version-1 file's group
+// numbers name other hosts; it is refused rather than resumed wrongly.
+constexpr const char* kMagic = "synscan-resume 2";
+constexpr const char* kMagicPrefix = "synscan-resume ";
 
 std::uint64_t fnv1a(std::uint64_t hash, const void* data, std::size_t size) {
   const auto* bytes = static_cast<const unsigned char*>(data);
@@ -133,7 +136,13 @@ ResumeState read_resume_file(const std::string& path, ScanPlan& plan) {
   };
   std::getline(file, line);
   ++line_number;
-  if (line != kMagic) fail("not a synscan resume file");
+  if (line != kMagic) {
+    if (line.rfind(kMagicPrefix, 0) == 0) {
+      fail("resume file format '" + line + "' is from another synscan version (this one reads '" +
+           kMagic + "')");
+    }
+    fail("not a synscan resume file");
+  }
   while (std::getline(file, line)) {
     ++line_number;
     std::istringstream fields(line);

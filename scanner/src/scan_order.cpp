@@ -40,15 +40,20 @@ ScanOrder::ScanOrder(std::uint64_t host_count, std::uint32_t probes_per_host,
       probes_per_host_(probes_per_host),
       hosts_per_group_(std::max<std::uint32_t>(hosts_per_group, 1)),
       group_count_((host_count + hosts_per_group_ - 1) / hosts_per_group_),
+      smaller_group_hosts_(group_count_ == 0 ? 0 : host_count / group_count_),
+      larger_groups_(group_count_ == 0 ? 0 : host_count % group_count_),
       seed_(seed),
       shard_(shard.count == 0 ? Shard{} : shard),
       host_permutation_(std::max<std::uint64_t>(host_count, 1), seed) {}
 
+std::uint64_t ScanOrder::first_position(std::uint64_t group) const noexcept {
+  // Groups [0, larger_groups_) hold one host more than the rest.
+  return group * smaller_group_hosts_ + std::min(group, larger_groups_);
+}
+
 std::uint32_t ScanOrder::hosts_in_group(std::uint64_t group) const noexcept {
-  const std::uint64_t first_position = group * hosts_per_group_;
-  if (first_position >= host_count_) return 0;
-  return static_cast<std::uint32_t>(
-      std::min<std::uint64_t>(hosts_per_group_, host_count_ - first_position));
+  if (group >= group_count_) return 0;
+  return static_cast<std::uint32_t>(smaller_group_hosts_ + (group < larger_groups_ ? 1 : 0));
 }
 
 std::uint64_t ScanOrder::entries_in_group(std::uint64_t group) const noexcept {
@@ -56,14 +61,14 @@ std::uint64_t ScanOrder::entries_in_group(std::uint64_t group) const noexcept {
 }
 
 std::uint64_t ScanOrder::max_entries_per_group() const noexcept {
-  return std::min<std::uint64_t>(hosts_per_group_, host_count_) * probes_per_host_;
+  return std::uint64_t{hosts_in_group(0)} * probes_per_host_;
 }
 
 std::uint64_t ScanOrder::shard_probe_count() const noexcept {
   if (group_count_ == 0) return 0;
-  // Every group but the last is full.
-  return (group_count_ - 1) * positions_in_shard(entries_in_group(0), shard_) +
-         positions_in_shard(entries_in_group(group_count_ - 1), shard_);
+  // Groups come in two sizes: the first larger_groups_ ones and the rest.
+  return larger_groups_ * positions_in_shard(entries_in_group(0), shard_) +
+         (group_count_ - larger_groups_) * positions_in_shard(entries_in_group(group_count_ - 1), shard_);
 }
 
 bool ScanOrder::in_shard(std::uint64_t group, std::uint64_t entry) const noexcept {
@@ -73,12 +78,20 @@ bool ScanOrder::in_shard(std::uint64_t group, std::uint64_t entry) const noexcep
 }
 
 std::uint64_t ScanOrder::host_index(std::uint64_t group, std::uint32_t local_host) const noexcept {
-  return host_permutation_.at(group * hosts_per_group_ + local_host);
+  return host_permutation_.at(first_position(group) + local_host);
 }
 
 ScanOrder::Location ScanOrder::locate(std::uint64_t host_index) const noexcept {
   const std::uint64_t position = host_permutation_.inverse(host_index);
-  return {position / hosts_per_group_, static_cast<std::uint32_t>(position % hosts_per_group_)};
+  const std::uint64_t larger_span = larger_groups_ * (smaller_group_hosts_ + 1);
+  if (position < larger_span) {
+    return {position / (smaller_group_hosts_ + 1),
+            static_cast<std::uint32_t>(position % (smaller_group_hosts_ + 1))};
+  }
+  // smaller_group_hosts_ > 0 here: position < host_count_ and every host sits in some group.
+  const std::uint64_t rest = position - larger_span;
+  return {larger_groups_ + rest / smaller_group_hosts_,
+          static_cast<std::uint32_t>(rest % smaller_group_hosts_)};
 }
 
 ScanOrder::GroupWalk::GroupWalk(const ScanOrder& order, std::uint64_t group) noexcept

@@ -123,6 +123,11 @@ TEST_F(ResumeFileTest, EditedTruncatedAndForeignFilesAreRejected) {
   EXPECT_NE(error_for(good.substr(0, good.find("end\n"))).find("truncated"), std::string::npos);
   EXPECT_NE(error_for(good.substr(0, good.size() / 2)), "");  // cut mid-line: rejected too
   EXPECT_NE(error_for("hello\n").find(":1: not a synscan resume file"), std::string::npos);
+  // Version 1 cut groups differently: its group numbers would name other hosts.
+  std::string version1 = good;
+  version1.replace(0, version1.find('\n'), "synscan-resume 1");
+  EXPECT_NE(error_for(version1).find("from another synscan version"), std::string::npos)
+      << error_for(version1);
   std::string unknown = good;
   unknown.insert(unknown.find("end\n"), "colour blue\n");
   EXPECT_NE(error_for(unknown).find("unknown key 'colour'"), std::string::npos);

@@ -103,8 +103,28 @@ TEST(ScanOrder, LocateInvertsHostIndex) {
       ASSERT_EQ(location.local_host, local);
     }
   }
-  EXPECT_EQ(order.hosts_in_group(order.group_count() - 1), (65536u + 17) % 1000);
+  EXPECT_EQ(order.group_count(), 66u);
   EXPECT_EQ(order.hosts_in_group(order.group_count()), 0u);
+}
+
+// A short last group would give its few hosts a larger share of the send rate: 65536 hosts at
+// 125 per group used to end with a group of 36, each host probed 3.5x as fast as the others.
+TEST(ScanOrder, GroupSizesDifferByAtMostOneHost) {
+  for (const OrderCase& test : kOrderCases) {
+    const ScanOrder order(test.hosts, test.probes, test.hosts_per_group, 3);
+    std::uint32_t smallest = ~0u, largest = 0;
+    for (std::uint64_t group = 0; group < order.group_count(); ++group) {
+      smallest = std::min(smallest, order.hosts_in_group(group));
+      largest = std::max(largest, order.hosts_in_group(group));
+    }
+    EXPECT_LE(largest - smallest, 1u) << test.hosts << " hosts, " << test.hosts_per_group << " per group";
+    EXPECT_LE(largest, test.hosts_per_group);
+    EXPECT_EQ(order.max_entries_per_group(), std::uint64_t{largest} * test.probes);
+  }
+  const ScanOrder slash16(65536, 100, 125, 1);
+  EXPECT_EQ(slash16.group_count(), 525u);
+  EXPECT_EQ(slash16.hosts_in_group(0), 125u);
+  EXPECT_EQ(slash16.hosts_in_group(524), 124u);
 }
 
 TEST(ScanOrder, RewindRepeatsThePass) {

@@ -2,7 +2,9 @@
 /// The order probes go out in, chosen so results can stream.
 ///
 /// Hosts are taken in a seeded random order (a Permutation of the TargetSet indices) and cut into
-/// groups of `hosts_per_group` consecutive positions. Inside a group the (host x probe) pairs are
+/// ceil(host_count / hosts_per_group) groups of consecutive positions, balanced so group sizes
+/// differ by at most one host: a short last group would give each of its hosts a larger share of
+/// the send rate (a /16 at 125 hosts per group left 36 hosts getting 3.5x the per-host rate). Inside a group the (host x probe) pairs are
 /// permuted again (seed derived from the scan seed and the group number), so no host gets its
 /// probes back to back and each host sees about 1/hosts_per_group of the send rate. A group is
 /// finished once every pair in it is final, so host records can be written group by group.
@@ -25,10 +27,11 @@ class ScanOrder {
 
   [[nodiscard]] std::uint64_t host_count() const noexcept { return host_count_; }
   [[nodiscard]] std::uint32_t probes_per_host() const noexcept { return probes_per_host_; }
+  /// The planned (largest) group size, as passed in; resume files record it.
   [[nodiscard]] std::uint32_t hosts_per_group() const noexcept { return hosts_per_group_; }
   [[nodiscard]] std::uint64_t group_count() const noexcept { return group_count_; }
   [[nodiscard]] const Shard& shard() const noexcept { return shard_; }
-  /// Hosts in `group` (the last group may be smaller).
+  /// Hosts in `group`: hosts_per_group or fewer; groups differ by at most one host.
   [[nodiscard]] std::uint32_t hosts_in_group(std::uint64_t group) const noexcept;
   /// Entries (all shards) in `group`: hosts_in_group * probes_per_host.
   [[nodiscard]] std::uint64_t entries_in_group(std::uint64_t group) const noexcept;
@@ -72,9 +75,14 @@ class ScanOrder {
   std::uint32_t probes_per_host_;
   std::uint32_t hosts_per_group_;
   std::uint64_t group_count_;
+  std::uint64_t smaller_group_hosts_;  ///< host_count / group_count: hosts in the later groups
+  std::uint64_t larger_groups_;        ///< host_count % group_count: leading groups with one more
   std::uint64_t seed_;
   Shard shard_;
   Permutation host_permutation_;
+
+  /// Position in the host permutation of the group's first host.
+  [[nodiscard]] std::uint64_t first_position(std::uint64_t group) const noexcept;
 };
 
 /// Hosts per group for a scan: enough that one group is about `group_seconds` of sending at
