@@ -2,12 +2,14 @@
 // PRF", 2012): little-endian 64-bit message words, the last word carrying the message length in
 // its top byte, two compression rounds per word and four finalisation rounds.
 //
-// The per-packet inputs are fixed and short, so `sequence` and `source_port` assemble their
-// message words directly instead of going through a byte buffer; the unit tests check that they
-// equal the generic `siphash24` over the documented byte packing:
-//   source port: target_ip (4, big-endian) | target_port (2, big-endian)                 6 bytes
-//   sequence:    scanner_ip (4) | target_ip (4) | source_port (2) | target_port (2)      12 bytes
-// The different lengths also keep the two uses apart: the length is part of the final word.
+// One hash per probe gives both values: its low 32 bits are the sequence number (the cookie), its
+// high 32 bits pick the source port from the range. The message is the probe's 4-tuple as far as
+// it is known before the hash:
+//   scanner_ip (4, big-endian) | target_ip (4) | target_port (2) | pinned source port (2)   12 bytes
+// where the pinned source port is the -g port, or 0 when the port comes from a range (it is then
+// an output of the hash, not an input). `probe` assembles the two message words directly instead
+// of going through a byte buffer; the unit tests check it equals the generic `siphash24` over
+// that packing. One hash instead of a port hash plus a sequence hash: 8 SipRounds per probe, not 14.
 #include "packet/cookie.hpp"
 
 #include <sys/random.h>
@@ -78,22 +80,13 @@ struct SipState {
   return __builtin_bswap16(value);
 }
 
-// SipHash-2-4 of the 6-byte message target_ip | target_port (big-endian fields).
-[[nodiscard]] inline std::uint64_t hash_target(const SipKey& key, std::uint32_t target_ip,
-                                               std::uint16_t target_port) noexcept {
-  SipState state(key);
-  state.compress(memory_order32(target_ip) | memory_order16(target_port) << 32 |
-                 std::uint64_t{6} << 56);
-  return state.finish();
-}
-
-// SipHash-2-4 of the 12-byte message scanner_ip | target_ip | source_port | target_port.
+// SipHash-2-4 of the 12-byte message scanner_ip | target_ip | target_port | pinned_port.
 [[nodiscard]] inline std::uint64_t hash_probe(const SipKey& key, std::uint32_t scanner_ip,
-                                              std::uint32_t target_ip, std::uint16_t source_port,
-                                              std::uint16_t target_port) noexcept {
+                                              std::uint32_t target_ip, std::uint16_t target_port,
+                                              std::uint16_t pinned_port) noexcept {
   SipState state(key);
   state.compress(memory_order32(scanner_ip) | memory_order32(target_ip) << 32);
-  state.compress(memory_order16(source_port) | memory_order16(target_port) << 16 |
+  state.compress(memory_order16(target_port) | memory_order16(pinned_port) << 16 |
                  std::uint64_t{12} << 56);
   return state.finish();
 }
@@ -145,17 +138,13 @@ std::uint64_t siphash24(const SipKey& key, std::span<const std::byte> data) noex
 Cookie::Cookie(SipKey key, std::uint32_t scanner_ip, SourcePortRange ports) noexcept
     : key_(key), scanner_ip_(scanner_ip), ports_(clamp(ports)) {}
 
-std::uint16_t Cookie::source_port(std::uint32_t target_ip,
-                                  std::uint16_t target_port) const noexcept {
-  if (ports_.count == 1) return ports_.first;  // pinned (-g): no hash needed
-  return static_cast<std::uint16_t>(ports_.first +
-                                    hash_target(key_, target_ip, target_port) % ports_.count);
-}
-
-std::uint32_t Cookie::sequence(std::uint32_t target_ip, std::uint16_t target_port,
-                               std::uint16_t source_port) const noexcept {
-  return static_cast<std::uint32_t>(
-      hash_probe(key_, scanner_ip_, target_ip, source_port, target_port));
+ProbeCookie Cookie::probe(std::uint32_t target_ip, std::uint16_t target_port) const noexcept {
+  const bool pinned = ports_.count == 1;
+  const std::uint64_t hash =
+      hash_probe(key_, scanner_ip_, target_ip, target_port, pinned ? ports_.first : 0);
+  const auto port = static_cast<std::uint16_t>(
+      pinned ? ports_.first : ports_.first + (hash >> 32) % ports_.count);
+  return {port, static_cast<std::uint32_t>(hash)};
 }
 
 Validation Cookie::validate_syn_ack(const Reply& reply) const noexcept {
@@ -164,11 +153,10 @@ Validation Cookie::validate_syn_ack(const Reply& reply) const noexcept {
       (reply.tcp_flags & tcp_flags::kRst) != 0 || reply.destination_ip != scanner_ip_) {
     return Validation::kNotOurs;
   }
-  if (reply.destination_port != source_port(reply.source_ip, reply.source_port)) {
-    return Validation::kWrongPort;
-  }
-  const std::uint32_t cookie = sequence(reply.source_ip, reply.source_port, reply.destination_port);
-  return reply.tcp_acknowledgment == cookie + 1 ? Validation::kValid : Validation::kWrongCookie;
+  const ProbeCookie cookie = probe(reply.source_ip, reply.source_port);
+  if (reply.destination_port != cookie.source_port) return Validation::kWrongPort;
+  return reply.tcp_acknowledgment == cookie.sequence + 1 ? Validation::kValid
+                                                         : Validation::kWrongCookie;
 }
 
 Validation Cookie::validate_rst(const Reply& reply) const noexcept {
@@ -176,21 +164,20 @@ Validation Cookie::validate_rst(const Reply& reply) const noexcept {
       reply.destination_ip != scanner_ip_) {
     return Validation::kNotOurs;
   }
-  if (reply.destination_port != source_port(reply.source_ip, reply.source_port)) {
-    return Validation::kWrongPort;
-  }
+  const ProbeCookie cookie = probe(reply.source_ip, reply.source_port);
+  if (reply.destination_port != cookie.source_port) return Validation::kWrongPort;
   // RFC 793, SYN-SENT: a RST is acceptable only with ACK set acknowledging our SYN. A RST without
   // ACK proves nothing about our cookie.
   if ((reply.tcp_flags & tcp_flags::kAck) == 0) return Validation::kWrongCookie;
-  const std::uint32_t cookie = sequence(reply.source_ip, reply.source_port, reply.destination_port);
-  return reply.tcp_acknowledgment == cookie + 1 ? Validation::kValid : Validation::kWrongCookie;
+  return reply.tcp_acknowledgment == cookie.sequence + 1 ? Validation::kValid
+                                                         : Validation::kWrongCookie;
 }
 
 Validation Cookie::validate_udp(const Reply& reply) const noexcept {
   if (reply.protocol != kProtocolUdp || reply.destination_ip != scanner_ip_) {
     return Validation::kNotOurs;
   }
-  return reply.destination_port == source_port(reply.source_ip, reply.source_port)
+  return reply.destination_port == probe(reply.source_ip, reply.source_port).source_port
              ? Validation::kValid
              : Validation::kWrongPort;
 }
@@ -204,12 +191,9 @@ Validation Cookie::validate_icmp_quote(const Reply& reply) const noexcept {
       (quote.protocol != kProtocolTcp && quote.protocol != kProtocolUdp)) {
     return Validation::kNotOurs;
   }
-  if (quote.source_port != source_port(quote.destination_ip, quote.destination_port)) {
-    return Validation::kWrongPort;
-  }
-  if (quote.protocol == kProtocolTcp &&
-      quote.tcp_sequence !=
-          sequence(quote.destination_ip, quote.destination_port, quote.source_port)) {
+  const ProbeCookie cookie = probe(quote.destination_ip, quote.destination_port);
+  if (quote.source_port != cookie.source_port) return Validation::kWrongPort;
+  if (quote.protocol == kProtocolTcp && quote.tcp_sequence != cookie.sequence) {
     return Validation::kWrongCookie;
   }
   return Validation::kValid;

@@ -410,20 +410,18 @@ std::uint32_t Scan::build_probe(std::uint32_t target, std::uint64_t entry,
   std::uint32_t size;
   if (probe < plan_.ports.tcp.size()) {
     const std::uint16_t port = plan_.ports.tcp[probe];
-    const std::uint16_t source_port = cookie_->source_port(target, port);
-    syn_template_->write(out, target, source_port, port,
-                         cookie_->sequence(target, port, source_port));
+    const packet::ProbeCookie cookie = cookie_->probe(target, port);
+    syn_template_->write(out, target, cookie.source_port, port, cookie.sequence);
     size = static_cast<std::uint32_t>(syn_template_->size());
   } else {
     const std::size_t udp_index = probe - plan_.ports.tcp.size();
     const std::uint16_t port = plan_.ports.udp[udp_index];
     const UdpProbe& udp = udp_probes_[udp_index];
-    const std::uint16_t source_port = cookie_->source_port(target, port);
-    udp.frame->write(out, target, source_port, port);
+    const packet::ProbeCookie cookie = cookie_->probe(target, port);
+    udp.frame->write(out, target, cookie.source_port, port);
     size = static_cast<std::uint32_t>(udp.frame->size());
     if (udp.payload->echo.width != 0) {
-      patch_udp_cookie(out, udp.frame->payload_offset(), size, *udp.payload,
-                       cookie_->sequence(target, port, source_port));
+      patch_udp_cookie(out, udp.frame->payload_offset(), size, *udp.payload, cookie.sequence);
     }
   }
   if (neighbour_mac) std::memcpy(out + packet::kDestinationMacOffset, neighbour_mac->data(), neighbour_mac->size());
@@ -477,32 +475,18 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
       std::chrono::duration<double>(plan_.wait_seconds));
 
   const auto hand_over = [&](const ActiveGroup& group, bool interrupted) {
+    // From here on no reply changes the group: the output thread reads a still entry.
+    table_->seal_slot(group.slot);
     {
       std::lock_guard lock(done_mutex_);
       done_groups_.push_back({group.group, group.slot, interrupted});
     }
     done_ready_.notify_one();
   };
-  const auto finish_group = [&](ActiveGroup& group) {
-    // Pending after every try and the final wait: no-response. CAS, so a reply racing in wins.
-    const auto time_out = [&](std::uint64_t entry) {
-      if (table_->load(group.slot, entry).final()) return;  // answered: no locked op needed
-      if (table_->finalize(group.slot, group.group, entry, result_code(Reason::kNoResponse), 0) ==
-          Finalize::kFirst) {
-        slots_[group.slot].finals.fetch_add(1, std::memory_order_relaxed);
-      }
-    };
-    if (order_->shard().count == 1) {
-      // Every entry is ours: walk the slot in memory order instead of the permutation.
-      const std::uint64_t entries = order_->entries_in_group(group.group);
-      for (std::uint64_t entry = 0; entry < entries; ++entry) time_out(entry);
-    } else {
-      ScanOrder::GroupWalk walk(*order_, group.group);
-      std::uint64_t entry;
-      while (walk.next(entry)) time_out(entry);
-    }
-    hand_over(group, false);
-  };
+  // After every try and the final wait, what is still pending is no-response. Sealing the slot
+  // (in hand_over) makes that final without a write per entry: the output thread reads pending
+  // entries of a finished group as no-response, and a reply arriving later counts as late.
+  const auto finish_group = [&](ActiveGroup& group) { hand_over(group, false); };
   // Group g lives in slot g % slot_count (the capture thread finds it there); the slot must have
   // been written out and released by the output thread first.
   const auto open_group = [&]() -> bool {
@@ -580,6 +564,9 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     if (budget == 0) break;
     now = rate::monotonic_now();  // the batch's send time, for RTT samples
     std::uint32_t filled = 0;
+    // Counted locally and published once per batch: a locked add per probe cost more than the
+    // counter is worth (the progress line reads it a few times a second).
+    std::uint64_t first_pass_in_batch = 0, retries_in_batch = 0;
     frame_offset = 0;
     while (filled < budget && sending != active.end()) {
       ActiveGroup& group = *sending;
@@ -614,8 +601,7 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
           rtt_.forget(key);
         }
       }
-      (group.pass == 0 ? tx.first_pass_probes : tx.retry_probes)
-          .fetch_add(1, std::memory_order_relaxed);
+      ++(group.pass == 0 ? first_pass_in_batch : retries_in_batch);
       std::byte* out = frame_memory.data() + frame_offset;  // room for kMaxFrame: see below
       const std::uint32_t size =
           build_probe(group.addresses[static_cast<std::size_t>(entry / probes_per_host_)], entry, out);
@@ -632,6 +618,8 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
       frame_offset += (static_cast<std::size_t>(size) + 63) & ~std::size_t{63};
     }
     if (filled < budget) pacer.give_back(budget - filled);
+    if (first_pass_in_batch) tx.first_pass_probes.fetch_add(first_pass_in_batch, std::memory_order_relaxed);
+    if (retries_in_batch) tx.retry_probes.fetch_add(retries_in_batch, std::memory_order_relaxed);
     if (filled > 0) {
       sender.send(std::span<const FrameRef>(batch.data(), filled), send_counters);
       tx.frames_sent.store(send_counters.frames_sent, std::memory_order_relaxed);
@@ -723,7 +711,7 @@ void Scan::handle_frame(std::span<const std::byte> frame) noexcept {
       const packet::UdpPayload& payload = udp_payloads_.for_port(port);
       if (validation == packet::Validation::kValid &&
           packet::UdpPayloadTable::check_echo(
-              payload, reply.udp_payload, cookie_->sequence(target, port, reply.destination_port)) ==
+              payload, reply.udp_payload, cookie_->probe(target, port).sequence) ==
               packet::EchoCheck::kMismatch) {
         validation = packet::Validation::kWrongCookie;
       }
@@ -862,8 +850,9 @@ void Scan::write_group(const DoneGroup& done) {
       bool answered = false;
       for (std::uint32_t probe = 0; probe < probes_per_host_; ++probe) {
         const EntryView view = table_->load(done.slot, first_entry + probe);
-        if (!view.final()) continue;  // interrupted before all tries: left out, never guessed
-        if (view.result() != kSilent) {
+        if (!view.final()) {
+          if (done.interrupted) continue;  // before all tries: left out, never guessed
+        } else if (view.result() != kSilent) {
           answered = true;  // an up host: the full path below
           break;
         }
@@ -880,8 +869,11 @@ void Scan::write_group(const DoneGroup& done) {
     for (std::uint32_t probe = 0; probe < probes_per_host_; ++probe) {
       const std::uint64_t entry = std::uint64_t{local_host} * probes_per_host_ + probe;
       if (!order_->in_shard(done.group, entry)) continue;
-      const EntryView view = table_->load(done.slot, entry);
-      if (!view.final()) continue;  // interrupted before all tries: left out, never guessed
+      EntryView view = table_->load(done.slot, entry);
+      if (!view.final()) {
+        if (done.interrupted) continue;  // before all tries: left out, never guessed
+        view = view.with_result(kSilent);  // sealed after every try and the wait: no answer
+      }
       const PortResult result = result_of(probe, view);
       // Per-port records (JSON lines) for what streaming has not written yet. Without a consumer,
       // or for a state --open leaves out, no record is due and the entry needs no locked op.

@@ -3,6 +3,8 @@
 // published slot group together turn a reply for a group that has left its slot into kStale.
 #include "scanner/state_table.hpp"
 
+#include <thread>
+
 namespace synscan::scanner {
 namespace {
 
@@ -27,15 +29,17 @@ StateTable::StateTable(std::size_t slot_count, std::size_t entries_per_slot)
     : slot_count_(slot_count),
       entries_per_slot_(entries_per_slot),
       entries_(std::make_unique<std::atomic<std::uint32_t>[]>(slot_count * entries_per_slot)),
-      slot_groups_(std::make_unique<std::atomic<std::uint64_t>[]>(slot_count)) {
+      slot_groups_(std::make_unique<std::atomic<std::uint64_t>[]>(slot_count)),
+      finalizing_(std::make_unique<std::atomic<std::uint32_t>[]>(slot_count)) {
   for (std::size_t slot = 0; slot < slot_count_; ++slot) {
     slot_groups_[slot].store(kNoGroup, std::memory_order_relaxed);
+    finalizing_[slot].store(0, std::memory_order_relaxed);
   }
 }
 
 std::size_t StateTable::memory_bytes() const noexcept {
   return sizeof(*this) + slot_count_ * entries_per_slot_ * sizeof(std::atomic<std::uint32_t>) +
-         slot_count_ * sizeof(std::atomic<std::uint64_t>);
+         slot_count_ * (sizeof(std::atomic<std::uint64_t>) + sizeof(std::atomic<std::uint32_t>));
 }
 
 void StateTable::open_slot(std::size_t slot, std::uint64_t group) noexcept {
@@ -55,12 +59,25 @@ void StateTable::restore_entry(std::size_t slot, std::uint64_t group, std::size_
                                                    std::memory_order_release);
 }
 
+void StateTable::seal_slot(std::size_t slot) noexcept {
+  const std::uint64_t group = slot_groups_[slot].load(std::memory_order_relaxed);
+  if (group == kNoGroup) return;
+  // Dekker with finalize(): it announces itself (finalizing_ + 1) before it reads the slot's
+  // group, we publish the seal before we read finalizing_; all seq_cst, so either it sees the
+  // seal or we see it under way and wait for its CAS to land.
+  slot_groups_[slot].store(group | kSealedBit, std::memory_order_seq_cst);
+  while (finalizing_[slot].load(std::memory_order_seq_cst) != 0) {
+    std::this_thread::yield();  // one CAS away: at most a few hundred nanoseconds
+  }
+}
+
 void StateTable::close_slot(std::size_t slot) noexcept {
   slot_groups_[slot].store(kNoGroup, std::memory_order_release);
 }
 
 std::uint64_t StateTable::slot_group(std::size_t slot) const noexcept {
-  return slot_groups_[slot].load(std::memory_order_acquire);
+  const std::uint64_t group = slot_groups_[slot].load(std::memory_order_acquire);
+  return group == kNoGroup ? kNoGroup : group & ~kSealedBit;
 }
 
 MarkSent StateTable::mark_sent(std::size_t slot, std::uint64_t group, std::size_t entry) noexcept {
@@ -87,12 +104,18 @@ Finalize StateTable::finalize(std::size_t slot, std::uint64_t group, std::size_t
   const std::uint32_t generation = generation_bits(group, slot_count_);
   const std::uint32_t answer = ((std::uint32_t{result_code} << kResultShift) & kResultMask) |
                                (std::uint32_t{ttl} << kTtlShift);
+  // Announced before the group check: see seal_slot. Left by every return below.
+  finalizing_[slot].fetch_add(1, std::memory_order_seq_cst);
+  struct Leave {
+    std::atomic<std::uint32_t>& counter;
+    ~Leave() { counter.fetch_sub(1, std::memory_order_release); }
+  } leave{finalizing_[slot]};
   std::uint32_t current = cell.load(std::memory_order_acquire);
   while (true) {
     // Both checks: the generation catches a slot reopened for another group, the published group
-    // catches a closed slot and groups 64 apart that share a generation.
+    // catches a closed or sealed slot and groups 64 apart that share a generation.
     if ((current & kGenerationMask) != generation ||
-        slot_groups_[slot].load(std::memory_order_acquire) != group) {
+        slot_groups_[slot].load(std::memory_order_seq_cst) != group) {
       stale_.fetch_add(1, std::memory_order_relaxed);
       return Finalize::kStale;
     }

@@ -220,5 +220,81 @@ TEST(StateTable, ConcurrentWritersAgreeOnEveryEntry) {
   for (std::size_t entry = 0; entry < kEntries; ++entry) EXPECT_FALSE(table.load(1, entry).final());
 }
 
+// A sealed slot keeps its group for readers, turns every later answer away and leaves pending
+// entries pending: the reader takes them as "no answer".
+TEST(StateTable, SealedSlotTurnsAnswersAway) {
+  StateTable table(2, 8);
+  table.open_slot(1, 5);
+  ASSERT_EQ(table.mark_sent(1, 5, 0), MarkSent::kMarked);
+  ASSERT_EQ(table.mark_sent(1, 5, 1), MarkSent::kMarked);
+  ASSERT_EQ(table.finalize(1, 5, 0, 3, 64), Finalize::kFirst);
+  table.seal_slot(1);
+  EXPECT_EQ(table.slot_group(1), 5u);
+  EXPECT_EQ(table.finalize(1, 5, 1, 3, 64), Finalize::kStale);
+  EXPECT_EQ(table.finalize(1, 5, 0, 4, 64), Finalize::kStale);  // even a duplicate is late now
+  EXPECT_EQ(table.mark_sent(1, 5, 2), MarkSent::kStale);
+  EXPECT_EQ(table.load(1, 0).result(), 3);
+  EXPECT_FALSE(table.load(1, 1).final());
+  EXPECT_EQ(table.load(1, 1).send_count(), 1);
+  EXPECT_TRUE(table.mark_reported(1, 1));  // the reader still marks records
+  const EntryView as_silent = table.load(1, 1).with_result(7);
+  EXPECT_EQ(as_silent.result(), 7);
+  EXPECT_EQ(as_silent.send_count(), 1);
+  EXPECT_TRUE(as_silent.reported());
+  EXPECT_FALSE(table.load(1, 1).final());  // with_result is a copy
+  EXPECT_EQ(table.stale(), 2u);
+  table.close_slot(1);
+  EXPECT_EQ(table.slot_group(1), StateTable::kNoGroup);
+  table.seal_slot(1);  // sealing a closed slot changes nothing
+  EXPECT_EQ(table.slot_group(1), StateTable::kNoGroup);
+  table.open_slot(1, 7);  // the next group of the slot takes answers again
+  EXPECT_EQ(table.finalize(1, 7, 1, 2, 1), Finalize::kFirst);
+}
+
+// When seal_slot returns, no answer lands any more: finalizers racing the seal either got in
+// before it (and are counted as first answers) or are turned away.
+TEST(StateTable, NothingLandsAfterTheSeal) {
+  constexpr std::size_t kEntries = 1024;
+  constexpr int kFinalizers = 2;
+  constexpr int kRounds = 50;
+  StateTable table(1, kEntries);
+  for (int round = 0; round < kRounds; ++round) {
+    const std::uint64_t group = static_cast<std::uint64_t>(round);
+    table.open_slot(0, group);
+    std::atomic<bool> sealed{false};
+    std::atomic<int> started{0};
+    std::atomic<std::uint64_t> firsts{0}, after_seal{0};
+    std::vector<std::thread> finalizers;
+    for (int finalizer = 0; finalizer < kFinalizers; ++finalizer) {
+      finalizers.emplace_back([&, finalizer] {
+        std::uint64_t state = 0x9E3779B97F4A7C15ULL * (round * kFinalizers + finalizer + 1);
+        started.fetch_add(1);
+        // Keep answering until well after the seal, so calls straddle it.
+        for (int call = 0; call < 2000 || !sealed.load(); ++call) {
+          state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+          const bool was_sealed = sealed.load();
+          const Finalize outcome = table.finalize(0, group, state % kEntries, 1, 1);
+          if (outcome == Finalize::kFirst) firsts.fetch_add(1);
+          if (was_sealed && outcome != Finalize::kStale) after_seal.fetch_add(1);
+        }
+      });
+    }
+    while (started.load() < kFinalizers) std::this_thread::yield();
+    table.seal_slot(0);
+    std::vector<std::uint32_t> at_seal(kEntries);
+    for (std::size_t entry = 0; entry < kEntries; ++entry) at_seal[entry] = table.load(0, entry).raw;
+    sealed.store(true);
+    for (std::thread& thread : finalizers) thread.join();
+    EXPECT_EQ(after_seal.load(), 0u) << "round " << round;
+    std::uint64_t final_entries = 0;
+    for (std::size_t entry = 0; entry < kEntries; ++entry) {
+      ASSERT_EQ(table.load(0, entry).raw, at_seal[entry]) << "round " << round << " entry " << entry;
+      final_entries += table.load(0, entry).final();
+    }
+    EXPECT_EQ(final_entries, firsts.load()) << "round " << round;
+    table.close_slot(0);
+  }
+}
+
 }  // namespace
 }  // namespace synscan::scanner

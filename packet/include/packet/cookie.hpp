@@ -3,7 +3,7 @@
 ///
 /// The sequence number of each SYN (and the source port, when a range is used) is derived from a
 /// per-scan random key, so a reply proves it answers one of our probes without any per-probe
-/// state: a SYN-ACK is ours iff ack - 1 == cookie.
+/// state: a SYN-ACK is ours iff ack - 1 == cookie. One hash per probe yields both values.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -31,6 +31,13 @@ struct SourcePortRange {
   }
 };
 
+/// What one probe carries: the source port it is sent from and its 32-bit cookie (the TCP initial
+/// sequence number; for UDP, what protocols that echo an id get).
+struct ProbeCookie {
+  std::uint16_t source_port;
+  std::uint32_t sequence;
+};
+
 /// Result of validating a reply against our cookie.
 enum class Validation : std::uint8_t { kValid, kWrongPort, kWrongCookie, kNotOurs };
 
@@ -40,13 +47,10 @@ class Cookie {
   /// end there (source_ports() returns the range in use).
   Cookie(SipKey key, std::uint32_t scanner_ip, SourcePortRange ports) noexcept;
 
-  /// The source port the probe to (target_ip, target_port) uses. Depends only on the target and
-  /// the key, so replies can be checked against it.
-  [[nodiscard]] std::uint16_t source_port(std::uint32_t target_ip,
-                                          std::uint16_t target_port) const noexcept;
-  /// The 32-bit cookie (TCP initial sequence number) for the probe.
-  [[nodiscard]] std::uint32_t sequence(std::uint32_t target_ip, std::uint16_t target_port,
-                                       std::uint16_t source_port) const noexcept;
+  /// Source port and cookie of the probe to (target_ip, target_port): one SipHash-2-4 of the key,
+  /// our address, the target and the pinned source port (if any). Depends only on those, so a
+  /// reply can be checked against it without per-probe state.
+  [[nodiscard]] ProbeCookie probe(std::uint32_t target_ip, std::uint16_t target_port) const noexcept;
 
   /// SYN-ACK: destined to us, from a port we probed, acknowledgment == cookie + 1.
   [[nodiscard]] Validation validate_syn_ack(const Reply& reply) const noexcept;

@@ -5,7 +5,8 @@
 /// each slot holding one scan group at a time. Entries are written by the transmit thread (sent
 /// count), the capture thread (final result, first answer wins by CAS) and the output thread
 /// (reported bit). A per-slot generation tag inside every entry makes a late reply for a group that
-/// has left its slot fail its CAS instead of corrupting the slot's new group.
+/// has left its slot fail its CAS instead of corrupting the slot's new group, and sealing a slot
+/// when its group's time is up turns later replies away, so unanswered entries need no write.
 ///
 /// Entry layout (uint32_t):
 ///   bits  0..3   send count (0 = unsent), saturates at 15
@@ -31,6 +32,10 @@ struct EntryView {
   [[nodiscard]] bool reported() const noexcept { return (raw >> 9) & 1; }
   [[nodiscard]] std::uint8_t generation() const noexcept { return (raw >> 10) & 0x3F; }
   [[nodiscard]] std::uint8_t ttl() const noexcept { return (raw >> 16) & 0xFF; }
+  /// The same entry with result code `code` (1..31), as a reader's copy; the table is unchanged.
+  [[nodiscard]] EntryView with_result(std::uint8_t code) const noexcept {
+    return EntryView{(raw & ~(std::uint32_t{0x1F} << 4)) | (std::uint32_t{code & 0x1Fu} << 4)};
+  }
 };
 
 enum class MarkSent : std::uint8_t { kMarked, kAlreadyFinal, kStale };
@@ -50,15 +55,21 @@ class StateTable {
   /// Resume: puts a saved entry (send count, result, reported bit, TTL) back into an open slot,
   /// under the slot's current generation. Transmitter only, before any probe of the group is sent.
   void restore_entry(std::size_t slot, std::uint64_t group, std::size_t entry, EntryView saved) noexcept;
+  /// Closes the slot's group to answers: every finalize() that starts afterwards returns kStale,
+  /// and every one already under way has finished when this returns. From then on nothing but
+  /// the caller (and mark_reported) writes the slot, so a still pending entry stays pending: the
+  /// reader takes it as "no answer" without a locked op per entry. Owner (transmitter) only.
+  void seal_slot(std::size_t slot) noexcept;
   /// Unpublishes the slot (no group). Entries keep their values for the reader that closes it.
   void close_slot(std::size_t slot) noexcept;
-  /// The group a slot holds, or kNoGroup.
+  /// The group a slot holds (sealed or not), or kNoGroup.
   [[nodiscard]] std::uint64_t slot_group(std::size_t slot) const noexcept;
   static constexpr std::uint64_t kNoGroup = ~std::uint64_t{0};
 
   /// Transmitter: count one more send unless the entry is final (then nothing is sent).
   MarkSent mark_sent(std::size_t slot, std::uint64_t group, std::size_t entry) noexcept;
   /// Capture or timeout: set the final result (code 1..31) if none yet. First answer wins.
+  /// kStale once the slot is sealed or holds another group.
   Finalize finalize(std::size_t slot, std::uint64_t group, std::size_t entry,
                     std::uint8_t result_code, std::uint8_t ttl) noexcept;
   /// Output: set the reported bit; true if this call set it (so each record is emitted once).
@@ -80,7 +91,10 @@ class StateTable {
   std::size_t slot_count_;
   std::size_t entries_per_slot_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> entries_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> slot_groups_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> slot_groups_;  ///< group, | kSealedBit once sealed
+  /// finalize() calls under way per slot: seal_slot waits for the ones that passed the check.
+  std::unique_ptr<std::atomic<std::uint32_t>[]> finalizing_;
+  static constexpr std::uint64_t kSealedBit = std::uint64_t{1} << 63;
   std::atomic<std::uint64_t> duplicates_{0};
   std::atomic<std::uint64_t> stale_{0};
 };
