@@ -1,4 +1,6 @@
-// JSON lines (-oJ): one object per final (host, port) result, one line each, flushed per line:
+// JSON lines (-oJ): one object per final (host, port) result, one line each, flushed at the end of
+// each engine output pass (end_batch), so whole lines reach a reader together and a sweep's
+// unanswered ports do not cost one write(2) each:
 //
 //   {"ip":"198.18.0.5","port":80,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,
 //    "service":"http","time":1764051234,"category":"well-known"}  (one line; keys in this order;
@@ -23,6 +25,16 @@ class JsonLinesWriter final : public ResultWriter {
  public:
   JsonLinesWriter(std::unique_ptr<OutputFile> file, ServiceLookup lookup)
       : file_(std::move(file)), lookup_(std::move(lookup)) {}
+  // Torn down without finish() (an error elsewhere unwinds the scan): the records of the pass
+  // under way are still written; a failure here has nowhere to go.
+  ~JsonLinesWriter() override {
+    try {
+      write_batch();
+    } catch (const OutputError&) {
+    }
+  }
+  JsonLinesWriter(const JsonLinesWriter&) = delete;
+  JsonLinesWriter& operator=(const JsonLinesWriter&) = delete;
 
   void begin(const ScanInfo& info) override { only_open_ = info.only_open; }
 
@@ -39,17 +51,29 @@ class JsonLinesWriter final : public ResultWriter {
     append_json_string(line_, lookup_(result.protocol, result.port));
     fmt::format_to(std::back_inserter(line_), ",\"time\":{},\"category\":\"{}\"}}\n",
                    static_cast<long long>(when), port_category(result.port));
-    file_->write(line_);
-    file_->flush();
+    batch_ += line_;
+    // Bounded memory on a huge pass: whole lines go out early, the rest at end_batch().
+    if (batch_.size() >= kBatchBytes) write_batch();
   }
 
   void host(const HostResult&) override {}
-  void finish(const ScanSummary&) override {}
+  void end_batch() override { write_batch(); }
+  void finish(const ScanSummary&) override { end_batch(); }
 
  private:
   std::unique_ptr<OutputFile> file_;
   ServiceLookup lookup_;
-  std::string line_;  // reused: no allocation per record once warm
+  // Out and flushed, so what a reader finds after the call ends with a whole line.
+  void write_batch() {
+    if (batch_.empty()) return;
+    file_->write(batch_);
+    batch_.clear();
+    file_->flush();
+  }
+
+  static constexpr std::size_t kBatchBytes = 256 * 1024;
+  std::string line_;   // reused: no allocation per record once warm
+  std::string batch_;  // whole lines not yet written; capacity kept between passes
   bool only_open_ = false;
 };
 

@@ -1059,6 +1059,7 @@ ScanOutcome Scan::run() {
       }
       if (streams_ports_) stream_port_results();
       for (const DoneGroup& done : ready) write_group(done);
+      for_each_writer([](output::ResultWriter& writer) { writer.end_batch(); });
       if ((interrupts_.load() > 0 || output_error_) && !stop_requested) {
         stop_requested = true;
         for (std::jthread& thread : transmit_threads) thread.request_stop();

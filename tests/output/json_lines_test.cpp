@@ -102,6 +102,33 @@ print("records", count)
   EXPECT_EQ(result.output, "odd odd/svc<&\"'>\nrecords 50\n");
 }
 
+// One engine pass (end_batch) = one write: nothing before it, every line whole after it, and a
+// pass too large for the buffer goes out early in whole lines.
+TEST(JsonLinesTest, RecordsOfAPassAppearAtEndBatchAsWholeLines) {
+  const std::string path = test_support::temp_path("batch.jsonl");
+  auto writer = make_writer(Format::kJsonLines, std::make_unique<OutputFile>(path));
+  writer->begin(SampleScan().info);
+  const auto record = [&](std::uint16_t port) {
+    writer->port_result(test_support::ipv4(10, 0, 0, 1),
+                        test_support::tcp(port, PortState::kFiltered, Reason::kNoResponse, 0), 7);
+  };
+  record(1);
+  record(2);
+  EXPECT_EQ(test_support::read_file(path), "");
+  writer->end_batch();
+  EXPECT_EQ(lines_of(test_support::read_file(path)).size(), 2u);
+  for (std::uint16_t port = 0; port < 5000; ++port) record(port);  // ~700 KiB
+  const std::string early = test_support::read_file(path);
+  EXPECT_GT(lines_of(early).size(), 2u);
+  EXPECT_LT(lines_of(early).size(), 5002u);
+  EXPECT_EQ(early.back(), '\n');  // whole lines only
+  writer->end_batch();
+  EXPECT_EQ(lines_of(test_support::read_file(path)).size(), 5002u);
+  record(3);
+  writer.reset();  // torn down without finish(): the pass under way is still written
+  EXPECT_EQ(lines_of(test_support::read_file(path)).size(), 5003u);
+}
+
 TEST(JsonLinesTest, ControlCharactersAreEscaped) {
   const std::string path = test_support::temp_path("ctl.jsonl");
   auto writer = make_writer(Format::kJsonLines, std::make_unique<OutputFile>(path),

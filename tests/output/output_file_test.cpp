@@ -75,9 +75,10 @@ TEST(OutputFileTest, WriterOnDevFullThrowsOutputErrorThenFinishesQuietly) {
       writer->begin(scan.info);
       writer->port_result(host.address, host.ports.front(), test_support::kStart);
       writer->host(host);
+      writer->end_batch();
     };
     if (format.format == Format::kJsonLines) {
-      EXPECT_THROW(write_everything(), OutputError);  // the first record fails
+      EXPECT_THROW(write_everything(), OutputError);  // the first pass of records fails
     } else {
       EXPECT_THROW(writer->begin(scan.info), OutputError);  // the header fails
     }

@@ -1,10 +1,11 @@
 #pragma once
 /// Streaming writers: nmap XML (-oX), nmap greppable (-oG), JSON lines (-oJ).
 ///
-/// Contract: every writer writes and flushes each record as it receives it, so a reader (tail -f,
-/// a pipeline, a crash) always sees whole records; `finish()` closes the document well-formed and
-/// may be called at any point after `begin()` (also on interruption). Write failures (EPIPE,
-/// ENOSPC) throw OutputError once; the engine stops the scan cleanly.
+/// Contract: every record a writer receives is written and flushed by the next `end_batch()` (the
+/// host-record writers flush each record at once), so a reader (tail -f, a pipeline) sees whole
+/// records as soon as the engine has produced them; `finish()` flushes, closes the document
+/// well-formed and may be called at any point after `begin()` (also on interruption). Write
+/// failures (EPIPE, ENOSPC) throw OutputError once; the engine stops the scan cleanly.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -51,6 +52,10 @@ class ResultWriter {
   virtual void port_result(std::uint32_t address, const PortResult& result, std::time_t when) = 0;
   /// A whole host, once all its ports are final. Hosts that are not up are never passed.
   virtual void host(const HostResult& host) = 0;
+  /// The records passed since the last call were produced together (one output pass of the
+  /// engine: a streaming sweep and the groups just finished): make them visible now. Lets a
+  /// per-port stream leave in one write(2) per pass instead of one per line.
+  virtual void end_batch() {}
   virtual void finish(const ScanSummary& summary) = 0;
 };
 
