@@ -474,8 +474,10 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
   const auto final_wait = std::chrono::duration_cast<Nanoseconds>(
       std::chrono::duration<double>(plan_.wait_seconds));
 
+  // A group is over after every try and the final wait (or on interruption). Sealing its slot
+  // makes what is still pending final without a write per entry: the output thread reads pending
+  // entries of a finished group as no-response, and a reply arriving later counts as late.
   const auto hand_over = [&](const ActiveGroup& group, bool interrupted) {
-    // From here on no reply changes the group: the output thread reads a still entry.
     table_->seal_slot(group.slot);
     {
       std::lock_guard lock(done_mutex_);
@@ -483,10 +485,6 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     }
     done_ready_.notify_one();
   };
-  // After every try and the final wait, what is still pending is no-response. Sealing the slot
-  // (in hand_over) makes that final without a write per entry: the output thread reads pending
-  // entries of a finished group as no-response, and a reply arriving later counts as late.
-  const auto finish_group = [&](ActiveGroup& group) { hand_over(group, false); };
   // Group g lives in slot g % slot_count (the capture thread finds it there); the slot must have
   // been written out and released by the output thread first.
   const auto open_group = [&]() -> bool {
@@ -538,7 +536,7 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
           slots_[it->slot].finals.load(std::memory_order_relaxed) >= it->shard_entries;
       if (it->phase != Phase::kSending && (all_answered || (it->phase == Phase::kFinalWait &&
                                                            now >= it->deadline))) {
-        finish_group(*it);
+        hand_over(*it, false);
         spare_addresses.push_back(std::move(it->addresses));
         it = active.erase(it);
         continue;
