@@ -1,6 +1,7 @@
 // Lock-free per-probe state. Every change is a CAS on one 32-bit entry, so the transmitter, the
-// capture thread and the output thread never wait for each other; the generation bits and the
-// published slot group together turn a reply for a group that has left its slot into kStale.
+// capture thread and the output thread never wait for each other per probe; the generation bits
+// and the published slot group together turn a reply for a group that has left its slot into
+// kStale. The one wait is seal_slot's, once per group: for a finalize() already past its check.
 #include "scanner/state_table.hpp"
 
 #include <thread>
