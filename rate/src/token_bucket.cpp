@@ -64,12 +64,14 @@ void TokenBucket::give_back(std::uint32_t tokens) noexcept {
   tokens_ = std::min(tokens_ + tokens, depth_);
 }
 
-Nanoseconds TokenBucket::time_until_token(Nanoseconds now) const noexcept {
+Nanoseconds TokenBucket::time_until_tokens(Nanoseconds now, std::uint32_t count) const noexcept {
   if (unlimited()) return Nanoseconds{0};
+  // depth_ >= max_batch_, so the count asked for is always reachable.
+  const double wanted = static_cast<double>(std::clamp<std::uint32_t>(count, 1, max_batch_));
   const double available = refilled(tokens_, last_, now, packets_per_second_, depth_);
-  if (available >= 1.0) return Nanoseconds{0};
+  if (available >= wanted) return Nanoseconds{0};
   const double missing_nanoseconds =
-      (1.0 - available) * kNanosecondsPerSecond / packets_per_second_;
+      (wanted - available) * kNanosecondsPerSecond / packets_per_second_;
   // Rounded up and one nanosecond more, so that take() at now + result never comes up a hair
   // short of a whole token through floating-point rounding.
   return Nanoseconds{static_cast<std::int64_t>(std::ceil(missing_nanoseconds)) + 1};
@@ -96,9 +98,8 @@ std::uint32_t Pacer::next_batch(const std::stop_token& stop) {
   if (bucket_.unlimited()) return stop.stop_requested() ? 0 : bucket_.max_batch();
   while (!stop.stop_requested()) {
     const Nanoseconds now = clock_();
-    const std::uint32_t budget = bucket_.take(now);
-    if (budget > 0) return budget;
-    const Nanoseconds wait = bucket_.time_until_token(now);
+    const Nanoseconds wait = bucket_.time_until_tokens(now, bucket_.max_batch());
+    if (wait == Nanoseconds{0}) return bucket_.take(now);  // a whole batch (see the header)
     if (wait > kSleepThreshold) {
       sleeper_(std::min(wait - kSleepSlack, kLongestSleep));
     } else {

@@ -1,6 +1,8 @@
 // Command-line parsing: nmap-familiar spellings map onto the ScanPlan; bad input is a UsageError.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "scanner/cli.hpp"
 #include "scanner/errors.hpp"
 
@@ -93,6 +95,15 @@ TEST(CommandLine, TransmitOptions) {
   EXPECT_TRUE(plan.offline);
   EXPECT_THROW((void)parse_command_line({"198.18.0.1", "--send-backend", "pigeon"}, no_dns), UsageError);
   EXPECT_THROW((void)parse_command_line({"198.18.0.1", "--tx-threads", "0"}, no_dns), UsageError);
+}
+
+TEST(CommandLine, DefaultTransmitThreadsFollowTheRate) {
+  const unsigned fast_default = std::thread::hardware_concurrency() >= 2 ? 2u : 1u;
+  EXPECT_EQ(parse({"198.18.0.1", "--rate", "50000"}).transmit_threads, 1u);
+  EXPECT_EQ(parse({"198.18.0.1", "--rate", "200000"}).transmit_threads, 1u);
+  EXPECT_EQ(parse({"198.18.0.1", "--rate", "200001"}).transmit_threads, fast_default);
+  EXPECT_EQ(parse({"198.18.0.1", "--rate", "max"}).transmit_threads, fast_default);
+  EXPECT_EQ(parse({"198.18.0.1", "--rate", "500000", "--tx-threads", "1"}).transmit_threads, 1u);
 }
 
 TEST(CommandLine, ResumeTakesNoScanSettings) {
