@@ -37,13 +37,14 @@ constexpr const char* kDefaultPorts =
 
 constexpr const char* kUsage = "Usage: synscan [options] {targets...}";
 
-// Never scanned unless --allow-reserved (RFC 1122 "this network", loopback, multicast, reserved
-// class E, and the limited broadcast address inside it).
 // Above this rate one paced sender is not enough on every machine of ours: on the shared 2-core
 // VMs one thread's ceiling swung between 0.4 and 1.7 Mpps within days (bench/README.md), and at
 // 500 kpps one thread fell 12-18 % short while two kept the rate. Up to here one thread keeps the
 // rate at every hour measured and leaves a core for capture and output.
 constexpr std::uint32_t kOneSenderMaxRate = 200'000;
+
+// Never scanned unless --allow-reserved (RFC 1122 "this network", loopback, multicast, reserved
+// class E, and the limited broadcast address inside it).
 constexpr const char* kReservedRanges[] = {"0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"};
 
 // nmap spells several options as one dash + two letters (-oX, -sS, -iL, -Pn), which
