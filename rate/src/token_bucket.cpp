@@ -85,14 +85,17 @@ std::uint32_t batch_size_for_rate(double packets_per_second) noexcept {
   return static_cast<std::uint32_t>(batch);
 }
 
-Pacer::Pacer(double packets_per_second, std::uint32_t max_batch, Clock clock, Sleeper sleeper)
+Pacer::Pacer(double packets_per_second, std::uint32_t max_batch, Clock clock, Sleeper sleeper,
+             Yielder yielder)
     : clock_(std::move(clock)),
       sleeper_(std::move(sleeper)),
+      yielder_(std::move(yielder)),
       bucket_(packets_per_second, max_batch, clock_(), pacer_depth(max_batch)) {}
 
 Pacer::Pacer(double packets_per_second, std::uint32_t max_batch)
     : Pacer(packets_per_second, max_batch, &monotonic_now,
-            [](Nanoseconds duration) { std::this_thread::sleep_for(duration); }) {}
+            [](Nanoseconds duration) { std::this_thread::sleep_for(duration); },
+            [] { std::this_thread::yield(); }) {}
 
 std::uint32_t Pacer::next_batch(const std::stop_token& stop) {
   if (bucket_.unlimited()) return stop.stop_requested() ? 0 : bucket_.max_batch();
@@ -103,7 +106,7 @@ std::uint32_t Pacer::next_batch(const std::stop_token& stop) {
     if (wait > kSleepThreshold) {
       sleeper_(std::min(wait - kSleepSlack, kLongestSleep));
     } else {
-      std::this_thread::yield();
+      yielder_();
     }
   }
   return 0;

@@ -175,8 +175,11 @@ class Injector:
         self.sock.settimeout(0.002)
         deadline = time.time() + self.a.max_seconds
         print("ready", file=sys.stderr, flush=True)
-        per_tick = max(1, self.a.flood_rate // 500)
-        next_tick = 0.0
+        # The flood keeps a schedule (flood_rate frames per second since it started) rather than a
+        # fixed batch per loop turn: when a loaded machine runs this process late, the next turns
+        # catch up (at most 256 frames per turn, so reacting to probes continues), and the whole
+        # flood still goes out while the scan runs.
+        sent = 0
         while not stop and time.time() < deadline:
             try:
                 frame, addr = self.sock.recvfrom(65535)
@@ -189,9 +192,12 @@ class Injector:
             except InterruptedError:
                 pass
             now = time.time()
-            if self.flood_started is not None and self.flood_left and now >= next_tick:
-                self.flood_some(per_tick)
-                next_tick = now + 0.002
+            if self.flood_started is not None and self.flood_left:
+                due = int((now - self.flood_started) * self.a.flood_rate) - sent
+                if due > 0:
+                    batch = min(due, 256, self.flood_left)
+                    self.flood_some(batch)
+                    sent += batch
         out = dict(self.counts)
         out["flood_started"] = self.flood_started
         out["flood_done_at"] = self.flood_done_at

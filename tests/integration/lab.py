@@ -28,6 +28,7 @@ import ipaddress
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -578,15 +579,48 @@ def _exit_on_signal(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def test_preflight(synscan: str) -> Optional[int]:
-    """Shared start of the lab test drivers: None when the test may run, else its exit code (77
-    skipped without root, 1 without a synscan binary). Also turns SIGTERM/SIGHUP (ctest timeout)
-    into SystemExit so every `finally` that removes a lab runs."""
+# scripts/test (and the sanitizer builds' lab scan) set this: a lab test that cannot run is then a
+# failure, never a skip, so a green suite means every lab test really ran. A developer running one
+# test by hand without it still gets 77 (skipped) when not root.
+REQUIRE_LAB_ENV = "SYNSCAN_REQUIRE_LAB"
+# What every lab needs (scripts/setup installs all of it).
+LAB_TOOLS = ("ip", "nft", "tcpdump", "setpriv")
+
+
+def lab_required() -> bool:
+    return os.environ.get(REQUIRE_LAB_ENV, "") not in ("", "0")
+
+
+def cannot_run(reason: str) -> int:
+    """The exit code of a lab test that cannot run: 77 (skipped) by default, 1 (failed) when
+    SYNSCAN_REQUIRE_LAB is set."""
+    if lab_required():
+        print(f"FAIL: {reason} ({REQUIRE_LAB_ENV} is set: the lab must run)")
+        return 1
+    print(f"SKIP: {reason}")
+    return 77
+
+
+def missing_tools(tools: Iterable[str] = (), files: Iterable[str] = ()) -> list[str]:
+    """The programs (on PATH) and files a test needs that are absent."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    return missing + [f for f in files if not os.path.exists(f)]
+
+
+def test_preflight(synscan: str, tools: Iterable[str] = (), files: Iterable[str] = ()) -> Optional[int]:
+    """Shared start of the lab test drivers: None when the test may run, else its exit code.
+    Not root: cannot_run() (77, or 1 under SYNSCAN_REQUIRE_LAB). No synscan binary, or a missing
+    lab tool, consumer tool or file (`tools`, `files`; scripts/setup installs them all): 1, a
+    failure, whatever the environment. Also turns SIGTERM/SIGHUP (ctest timeout) into SystemExit
+    so every `finally` that removes a lab runs."""
     if os.geteuid() != 0:
-        print("SKIP: the lab needs root (network namespaces)")
-        return 77
+        return cannot_run("the lab needs root (network namespaces)")
     if not (os.path.isfile(synscan) and os.access(synscan, os.X_OK)):
         print(f"FAIL: no synscan binary at {synscan}")
+        return 1
+    missing = missing_tools((*LAB_TOOLS, *tools), files)
+    if missing:
+        print(f"FAIL: missing {', '.join(missing)} (scripts/setup installs them)")
         return 1
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGHUP, _exit_on_signal)

@@ -20,7 +20,10 @@ reaper. Scanners run only inside the lab's scanner namespace; targets are in 198
          release-time order, which reorders them. Outputs must be exactly the truth.
   bench  all of the above with the figures in one table (scripts/bench-reliability).
 
-Exit: 0 pass, 1 fail, 77 skipped (not root / no synscan / no tool).
+Every tool is required (scripts/setup installs iptables, libnetfilter-queue-dev, masscan): a missing
+one is a failure, not a skip.
+Exit: 0 pass, 1 fail (also: no synscan, a missing tool), 77 skipped (not root, unless
+SYNSCAN_REQUIRE_LAB is set: then 1).
 """
 from __future__ import annotations
 
@@ -44,14 +47,13 @@ sys.path.insert(0, HERE)
 import check_scan  # noqa: E402
 import lab as labmod  # noqa: E402
 
-SKIP = 77
 PORTS = "22,25,80,443,8080"
 NO_RESPONSE = labmod.Expect("filtered", "no-response", 0)
 _lab_counter = 0
 
 
-class Skip(Exception):
-    pass
+class MissingTool(Exception):
+    """A tool the test needs is not installed: a failure (scripts/setup installs them all)."""
 
 
 def new_lab(**kw) -> labmod.Lab:
@@ -224,7 +226,7 @@ def run_masscan(lab, targets, ports, rate, retries, outdir, probes) -> dict:
     issues #258/#574/#783, and #144 for the endless 'waiting'): it gets the sending time of all its
     tries + its --wait 3 + 10 s, then SIGINT twice (its 'exit now'), SIGKILL as the last resort."""
     if not shutil.which("masscan"):
-        raise Skip("masscan not installed")
+        raise MissingTool("masscan not installed")
     out = os.path.join(outdir, "masscan.list")
     if os.path.exists(out):
         os.unlink(out)
@@ -309,7 +311,7 @@ def find_delayer(path: str | None, workdir: str) -> str:
     if path and os.path.isfile(path) and os.access(path, os.X_OK):
         return path
     if not shutil.which("gcc") or not os.path.exists("/usr/include/libnetfilter_queue/libnetfilter_queue.h"):
-        raise Skip("no nfq_delay binary and cannot build it (gcc + libnetfilter-queue-dev)")
+        raise MissingTool("no nfq_delay binary and cannot build it (gcc + libnetfilter-queue-dev)")
     out = os.path.join(workdir, "nfq_delay")
     sh(["gcc", "-O2", "-Wall", "-o", out, os.path.join(HERE, "delayer", "nfq_delay.c"),
         "-lnetfilter_queue", "-lnfnetlink"])
@@ -322,7 +324,7 @@ class Delayer:
 
     def __init__(self, lab, binary, delay_ms, jitter_ms, probes_too=False, seed=1):
         if not shutil.which("iptables-nft"):
-            raise Skip("iptables-nft not installed (apt-get install iptables)")
+            raise MissingTool("iptables-nft not installed (apt-get install iptables)")
         self.lab, self.stats_line = lab, ""
         self.stats_file = tempfile.mktemp(prefix=f"nfqdelay-{lab.id}-")
         self.proc = subprocess.Popen(
@@ -595,9 +597,9 @@ def main(argv=None) -> int:
             ok, _ = test_delay(args)
         else:
             ok = bench(args)
-    except Skip as s:
-        print(f"SKIP: {s}")
-        return SKIP
+    except MissingTool as missing:
+        print(f"FAIL: {missing}")
+        return 1
     return 0 if ok else 1
 
 

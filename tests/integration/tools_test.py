@@ -3,13 +3,15 @@
 
   * a scan, then one listener changed (nft resets 22/tcp of one host), then a second scan;
   * `synscan diff` reports exactly that port (exit 1), identical scans are equal (exit 0), --json;
-  * `ndiff` agrees (same file: exit 0; before/after: that host and port);
+  * `ndiff` agrees (before/after: exactly that host and port, also between the conversions);
   * `synscan convert` JSON lines -> XML passes nmap's DTD and ndiff sees no difference to the
     scan's own XML; python3-libnmap reads hosts, ports, states, services, start time, hosts up;
   * `xsltproc nmap.xsl` renders HTML; the brutespray regex finds every open port in -oG;
-  * `synscan report` shows the right totals, also as rendered by headless Chromium when installed.
+  * `synscan report` shows the right totals, also as rendered by headless Chromium.
 
-Exit: 0 pass, 1 fail, 77 skipped (not root / no binary).
+Every consumer is required (scripts/setup installs them): a missing one is a failure, not a skip.
+Exit: 0 pass, 1 fail (also: no binary, a missing consumer), 77 skipped (not root, unless
+SYNSCAN_REQUIRE_LAB is set: then 1).
 """
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab as labmod  # noqa: E402
 
-SKIP = 77
 DTD = "/usr/share/nmap/nmap.dtd"
 XSL = "/usr/share/nmap/nmap.xsl"
 PYTHON = "/usr/bin/python3"
@@ -55,9 +56,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synscan", required=True)
     args = parser.parse_args(argv)
-    if os.geteuid() != 0 or not os.path.exists(args.synscan):
-        print("skipped: needs root and the synscan binary")
-        return SKIP
+    refused = labmod.test_preflight(args.synscan, tools=("ndiff", "xmllint", "xsltproc", "chromium"),
+                                    files=(DTD, XSL, PYTHON))
+    if refused is not None:
+        return refused
+    if run(PYTHON, "-c", "import libnmap").returncode != 0:
+        print(f"FAIL: {PYTHON} cannot import libnmap (python3-libnmap; scripts/setup installs it)")
+        return 1
     binary = os.path.abspath(args.synscan)
     lab = labmod.Lab()
     lifeline = labmod.spawn_reaper(lab)
@@ -87,22 +92,26 @@ def main(argv=None) -> int:
           "diff --json names the one change")
     check(run(binary, "diff", before + ".xml", "/nonexistent.xml").returncode == 2, "diff of a missing file exits 2")
 
-    # ndiff, the nmap tool
-    if shutil.which("ndiff"):
-        check(run("ndiff", before + ".xml", before + ".xml").returncode == 0, "ndiff same file exits 0")
-        proc = run("ndiff", before + ".xml", after + ".xml")
-        changed = [line for line in proc.stdout.splitlines() if line.startswith(("-", "+")) and "/tcp" in line]
-        check(proc.returncode == 1 and CHANGED_HOST in proc.stdout and len(changed) == 2 and "22/tcp" in changed[0],
-              f"ndiff reports exactly that port: {changed}")
+    # ndiff, the nmap tool: before/after differ in exactly the port the lab changed
+    proc = run("ndiff", before + ".xml", after + ".xml")
+    changed = [line for line in proc.stdout.splitlines() if line.startswith(("-", "+")) and "/tcp" in line]
+    check(proc.returncode == 1 and CHANGED_HOST in proc.stdout and len(changed) == 2
+          and changed[0].startswith("-22/tcp open") and changed[1].startswith("+22/tcp closed"),
+          f"ndiff reports exactly that port: {changed}")
 
     # convert: JSON lines -> XML, valid and equal to the scan's own XML
     converted = os.path.join(work, "converted.xml")
     check(run(binary, "convert", before + ".jsonl", "-oX", converted).returncode == 0, "convert exits 0")
-    if shutil.which("xmllint") and os.path.exists(DTD):
-        for path in (before + ".xml", converted):
-            check(run("xmllint", "--noout", "--dtdvalid", DTD, path).returncode == 0, f"{os.path.basename(path)} valid")
-    if shutil.which("ndiff"):
-        check(run("ndiff", before + ".xml", converted).returncode == 0, "ndiff: converted XML == scan XML")
+    for path in (before + ".xml", converted):
+        check(run("xmllint", "--noout", "--dtdvalid", DTD, path).returncode == 0, f"{os.path.basename(path)} valid")
+    check(run("ndiff", before + ".xml", converted).returncode == 0, "ndiff: converted XML == scan XML")
+    # ... and sees the lab's change in the conversion of the second scan's JSON lines too
+    converted_after = os.path.join(work, "converted_after.xml")
+    check(run(binary, "convert", after + ".jsonl", "-oX", converted_after).returncode == 0, "convert (after) exits 0")
+    proc = run("ndiff", converted, converted_after)
+    changed = [line for line in proc.stdout.splitlines() if line.startswith(("-", "+")) and "/tcp" in line]
+    check(proc.returncode == 1 and len(changed) == 2 and changed[0].startswith("-22/tcp open"),
+          f"ndiff: converted before/after differ in exactly that port: {changed}")
 
     truth_up = {str(a) for a in labmod.expand_targets(TARGETS) if labmod.host_up(a)}
     truth_open = sum(1 for a in truth_up for p in labmod.parse_ports(PORTS) if labmod.truth(a, p).state == "open")
@@ -115,23 +124,21 @@ def main(argv=None) -> int:
         "'open':sum(len(h.get_open_ports()) for h in hosts),"
         "'ssh':sum(1 for h in hosts for s in h.services if s.port==22 and s.service=='ssh')}))\n"
     )
-    if os.path.exists(PYTHON) and run(PYTHON, "-c", "import libnmap").returncode == 0:
-        for path in (before + ".xml", converted):
-            proc = run(PYTHON, "-c", probe, path)
-            try:
-                facts = json.loads(proc.stdout)
-            except json.JSONDecodeError:
-                facts = {}
-                print(proc.stderr)
-            check(facts.get("up") == len(truth_up) and facts.get("listed") == len(truth_up),
-                  f"libnmap {os.path.basename(path)}: {facts.get('up')} hosts up (truth {len(truth_up)})")
-            check(facts.get("open") == truth_open, f"libnmap open ports {facts.get('open')} (truth {truth_open})")
-            check(facts.get("ssh", 0) > 0 and facts.get("start", 0) > 1_700_000_000, "libnmap services and start time")
+    for path in (before + ".xml", converted):
+        proc = run(PYTHON, "-c", probe, path)
+        try:
+            facts = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            facts = {}
+            print(proc.stderr)
+        check(facts.get("up") == len(truth_up) and facts.get("listed") == len(truth_up),
+              f"libnmap {os.path.basename(path)}: {facts.get('up')} hosts up (truth {len(truth_up)})")
+        check(facts.get("open") == truth_open, f"libnmap open ports {facts.get('open')} (truth {truth_open})")
+        check(facts.get("ssh", 0) > 0 and facts.get("start", 0) > 1_700_000_000, "libnmap services and start time")
 
     # xsltproc with nmap's own stylesheet
-    if shutil.which("xsltproc") and os.path.exists(XSL):
-        proc = run("xsltproc", XSL, before + ".xml")
-        check(proc.returncode == 0 and CHANGED_HOST in proc.stdout, "xsltproc nmap.xsl renders the report")
+    proc = run("xsltproc", XSL, before + ".xml")
+    check(proc.returncode == 0 and CHANGED_HOST in proc.stdout, "xsltproc nmap.xsl renders the report")
 
     # brutespray's greppable regex
     with open(before + ".gnmap") as f:
@@ -145,16 +152,12 @@ def main(argv=None) -> int:
         page = f.read()
     check(f'id="total-open"><b>{truth_open}</b>' in page, "report shows the open total")
     check(f'id="hosts-up"><b>{len(truth_up)}</b>' in page, "report shows hosts up")
-    chromium = shutil.which("chromium")
-    if chromium:
-        profile = tempfile.mkdtemp(prefix="synscan-chromium-")
-        proc = run(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   f"--user-data-dir={profile}", "--dump-dom", "file://" + html_path)
-        shutil.rmtree(profile, ignore_errors=True)
-        check(f'id="total-open"><b>{truth_open}</b>' in proc.stdout, "Chromium renders the open total")
-    else:
-        print("note: chromium not installed, rendered check skipped")
+    profile = tempfile.mkdtemp(prefix="synscan-chromium-")
+    proc = run(shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", "file://" + html_path)
+    shutil.rmtree(profile, ignore_errors=True)
+    check(f'id="total-open"><b>{truth_open}</b>' in proc.stdout, "Chromium renders the open total")
 
     if failures:
         print(f"RESULT: FAIL ({len(failures)}), files kept in {work}")

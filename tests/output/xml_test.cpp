@@ -195,14 +195,71 @@ TEST_F(XmlTest, ScaninfoCompressesPortRanges) {
       << text;
 }
 
-TEST_F(XmlTest, NdiffSeesNoChangeAgainstItself) {
+// SampleScan as nmap would record it, written out by hand from SampleScan's definition (not by
+// the writer under test): ndiff compares hosts, addresses, port states and service names.
+// `changed_port_22` writes 198.18.0.12's 22/tcp as open instead of closed.
+std::string hand_written_sample_xml(bool changed_port_22) {
+  const std::string host_12_port_22 = changed_port_22 ? "open" : "closed";
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<nmaprun scanner="nmap" args="nmap -sS -sU 198.18.0.0/24" start="1700000000" version="7.93" xmloutputversion="1.05">
+<host><status state="up"/>
+<address addr="198.18.0.5" addrtype="ipv4"/>
+<ports>
+<port protocol="tcp" portid="22"><state state="open"/><service name="ssh"/></port>
+<port protocol="tcp" portid="80"><state state="closed"/><service name="http"/></port>
+<port protocol="tcp" portid="443"><state state="filtered"/><service name="https"/></port>
+<port protocol="tcp" portid="8080"><state state="filtered"/><service name="http-alt"/></port>
+<port protocol="tcp" portid="9999"><state state="open"/><service name="odd/svc&lt;&amp;&quot;&apos;&gt;"/></port>
+<port protocol="udp" portid="53"><state state="open"/><service name="domain"/></port>
+<port protocol="udp" portid="161"><state state="open|filtered"/><service name="snmp"/></port>
+</ports></host>
+<host><status state="up"/>
+<address addr="198.18.0.9" addrtype="ipv4"/>
+<ports><extraports state="closed" count="40"/>
+<port protocol="tcp" portid="22"><state state="open"/><service name="ssh"/></port>
+</ports></host>
+<host><status state="up"/>
+<address addr="198.18.0.12" addrtype="ipv4"/>
+<ports>
+<port protocol="tcp" portid="22"><state state=")" +
+         host_12_port_22 + R"("/><service name="ssh"/></port>
+<port protocol="tcp" portid="80"><state state="filtered"/><service name="http"/></port>
+</ports></host>
+<runstats><finished time="1700000002"/><hosts up="3" down="253" total="256"/></runstats>
+</nmaprun>
+)";
+}
+
+// ndiff between the writer's file and the independent hand-written one: no difference, and
+// exactly the one hand-made difference when there is one (a file compared with itself would
+// pass whatever the writer wrote, as long as ndiff could parse it).
+TEST_F(XmlTest, NdiffAgreesWithAHandWrittenNmapFile) {
   if (!test_support::have_program("ndiff")) GTEST_SKIP() << "no ndiff";
   const SampleScan scan;
   std::string path;
-  write("same.xml", scan.info, scan.hosts(), scan.summary(), &path);
-  const test_support::CommandResult result =
-      test_support::run_command("ndiff " + path + " " + path);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
+  write("written.xml", scan.info, scan.hosts(), scan.summary(), &path);
+  const std::string same_path = test_support::temp_path("hand_written_same.xml");
+  test_support::write_file(same_path, hand_written_sample_xml(false));
+  const test_support::CommandResult same =
+      test_support::run_command("ndiff " + same_path + " " + path);
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+
+  const std::string changed_path = test_support::temp_path("hand_written_changed.xml");
+  test_support::write_file(changed_path, hand_written_sample_xml(true));
+  const test_support::CommandResult changed =
+      test_support::run_command("ndiff " + changed_path + " " + path);
+  EXPECT_EQ(changed.exit_code, 1) << changed.output;
+  std::vector<std::string> changed_lines;
+  std::istringstream lines(changed.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && (line[0] == '-' || line[0] == '+') && line.find("/tcp") != std::string::npos) {
+      changed_lines.push_back(line);
+    }
+  }
+  ASSERT_EQ(changed_lines.size(), 2U) << changed.output;
+  EXPECT_EQ(changed_lines[0].rfind("-22/tcp open", 0), 0U) << changed.output;
+  EXPECT_EQ(changed_lines[1].rfind("+22/tcp closed", 0), 0U) << changed.output;
+  EXPECT_NE(changed.output.find("198.18.0.12"), std::string::npos) << changed.output;
 }
 
 TEST_F(XmlTest, NdiffReportsExactlyTheChangedPort) {

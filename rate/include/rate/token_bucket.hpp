@@ -78,9 +78,14 @@ class Pacer {
  public:
   using Clock = std::function<Nanoseconds()>;              ///< called once per batch
   using Sleeper = std::function<void(Nanoseconds)>;        ///< injected for tests
+  /// Called once per spin of a short wait (std::this_thread::yield in the real pacer). Injected
+  /// so that fake-clock tests never give the CPU away: on a loaded machine one real yield per
+  /// fake microsecond can cost milliseconds each.
+  using Yielder = std::function<void()>;
 
-  Pacer(double packets_per_second, std::uint32_t max_batch, Clock clock, Sleeper sleeper);
-  /// Steady-clock, std::this_thread::sleep_for based pacer.
+  Pacer(double packets_per_second, std::uint32_t max_batch, Clock clock, Sleeper sleeper,
+        Yielder yielder);
+  /// Steady-clock, std::this_thread::sleep_for / yield based pacer.
   Pacer(double packets_per_second, std::uint32_t max_batch);
 
   /// A whole batch (max_batch tokens), or 0 if `stop` was requested while waiting.
@@ -91,6 +96,7 @@ class Pacer {
  private:
   Clock clock_;
   Sleeper sleeper_;
+  Yielder yielder_;
   TokenBucket bucket_;
 };
 
