@@ -1,7 +1,13 @@
 // report: one self-contained HTML page for a saved scan (tools.hpp). Self-contained means the page
-// works offline and from a mail attachment: inline CSS, an inline SVG chart, no scripts, no fonts,
-// no external links. Every string that came from a file goes through html_escaped(): scan files
-// are untrusted input (service names and args are free text).
+// works offline and from a mail attachment: inline CSS and script, no fonts, no links to fetch.
+//
+// The summary (totals, scan parameters, the service chart, top hosts, change counts) is plain
+// HTML written here, so it shows even with scripts off. The per-address picture and the full
+// results are drawn by the page's script (report_page.cpp) from one JSON block
+// (report_data.cpp): a /16 scan has ~300,000 records, too many for a DOM table.
+//
+// Untrusted input: every string from a file goes through html_escaped() here, and through JSON
+// escaping (with '<' as \u003c) into the data block, which the script renders with textContent.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,15 +15,18 @@
 
 #include "format.hpp"
 #include "output/tools.hpp"
+#include "report_parts.hpp"
 
 namespace synscan::output {
 namespace {
 
 constexpr std::size_t kChartBars = 20;
 constexpr std::size_t kTopHosts = 20;
+constexpr std::size_t kTopHostPortsListed = 12;
 
 constexpr PortState kStates[] = {PortState::kOpen, PortState::kClosed, PortState::kFiltered,
                                  PortState::kOpenFiltered};
+constexpr Protocol kProtocols[] = {Protocol::kTcp, Protocol::kUdp};
 
 // Element ids and CSS classes cannot hold the '|' of "open|filtered".
 const char* state_id(PortState state) {
@@ -34,71 +43,144 @@ const char* state_id(PortState state) {
   return "unknown";
 }
 
-std::string service_of(const ScannedPort& port) {
-  return port.service.empty()
-             ? std::string(service_name_view(port.result.protocol, port.result.port))
-             : port.service;
-}
+std::size_t index_of(PortState state) { return static_cast<std::size_t>(state); }
+std::size_t index_of(Protocol protocol) { return static_cast<std::size_t>(protocol); }
+
+struct ServiceBar {
+  std::uint64_t count = 0;
+  std::string label;  // "22/tcp ssh"
+  Protocol protocol = Protocol::kTcp;
+};
 
 struct ReportFacts {
-  std::uint64_t by_state[4] = {};
+  std::uint64_t by_protocol_state[2][4] = {};  // listed and summarised ports, up hosts only
   std::uint64_t hosts_up = 0;
   std::uint64_t silent_hosts = 0;  // in the file but never answered (JSON lines lists them)
-  std::vector<std::pair<std::uint64_t, std::string>> open_by_service;  // count desc, name asc
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> open_by_host;   // count desc, address asc
+  std::uint64_t records = 0;       // every port record, silent hosts' included
+  std::vector<ServiceBar> open_by_service;                             // count desc, label asc
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> open_by_host;  // count desc, address asc
+
+  [[nodiscard]] std::uint64_t total(PortState state) const {
+    return by_protocol_state[0][index_of(state)] + by_protocol_state[1][index_of(state)];
+  }
 };
+
+void count_host(const ScannedHost& host, std::uint32_t address, ReportFacts& facts,
+                std::map<std::pair<std::string, Protocol>, std::uint64_t>& services) {
+  std::uint64_t open = 0;
+  for (const ScannedPort& port : host.ports) {
+    ++facts.by_protocol_state[index_of(port.result.protocol)][index_of(port.result.state)];
+    if (port.result.state != PortState::kOpen) continue;
+    ++open;
+    const std::string service = detail::report_service_name(port);
+    ++services[{fmt::format("{}/{}{}{}", port.result.port, to_string(port.result.protocol),
+                            service.empty() ? "" : " ", service),
+                port.result.protocol}];
+  }
+  // A summarised count carries no protocol; nmap summarises per host across both, and files
+  // that summarise (old nmap XML, greppable) are TCP in practice.
+  for (const CollapsedPorts& group : host.collapsed) {
+    facts.by_protocol_state[index_of(Protocol::kTcp)][index_of(group.state)] += group.count;
+  }
+  if (open) facts.open_by_host.emplace_back(open, address);
+}
 
 ReportFacts facts_of(const ScanModel& scan) {
   ReportFacts facts;
-  std::map<std::string, std::uint64_t> services;
+  std::map<std::pair<std::string, Protocol>, std::uint64_t> services;
   for (const auto& [address, host] : scan.hosts) {
+    facts.records += host.ports.size();
     if (!host.up) {
       ++facts.silent_hosts;
       continue;
     }
     ++facts.hosts_up;
-    std::uint64_t open = 0;
-    for (const ScannedPort& port : host.ports) {
-      ++facts.by_state[static_cast<std::size_t>(port.result.state)];
-      if (port.result.state != PortState::kOpen) continue;
-      ++open;
-      const std::string service = service_of(port);
-      ++services[fmt::format("{}/{}{}{}", port.result.port, to_string(port.result.protocol),
-                             service.empty() ? "" : " ", service)];
-    }
-    for (const CollapsedPorts& group : host.collapsed) {
-      facts.by_state[static_cast<std::size_t>(group.state)] += group.count;
-    }
-    if (open) facts.open_by_host.emplace_back(open, address);
+    count_host(host, address, facts, services);
   }
-  for (const auto& [name, count] : services) facts.open_by_service.emplace_back(count, name);
-  const auto most_first = [](const auto& left, const auto& right) {
-    return left.first != right.first ? left.first > right.first : left.second < right.second;
-  };
-  std::sort(facts.open_by_service.begin(), facts.open_by_service.end(), most_first);
-  std::sort(facts.open_by_host.begin(), facts.open_by_host.end(), most_first);
+  for (const auto& [key, count] : services) {
+    facts.open_by_service.push_back({count, key.first, key.second});
+  }
+  std::sort(facts.open_by_service.begin(), facts.open_by_service.end(),
+            [](const ServiceBar& left, const ServiceBar& right) {
+              return left.count != right.count ? left.count > right.count
+                                               : left.label < right.label;
+            });
+  std::sort(facts.open_by_host.begin(), facts.open_by_host.end(),
+            [](const auto& left, const auto& right) {
+              return left.first != right.first ? left.first > right.first
+                                               : left.second < right.second;
+            });
   return facts;
 }
 
-constexpr const char* kStyle =
-    "body{font-family:system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}"
-    ".totals{display:flex;flex-wrap:wrap;gap:1em}"
-    ".total{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;min-width:6em}"
-    ".total b{display:block;font-size:1.6em}table{border-collapse:collapse;margin:1em 0}"
-    "td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}th{background:#f3f3f3}"
-    "td.number{text-align:right}.open{color:#0a7b24}.closed{color:#a33}.filtered,"
-    ".open-filtered{color:#886}.note{color:#666}";
+template <typename... Arguments>
+void append(std::string& page, fmt::format_string<Arguments...> format, Arguments&&... arguments) {
+  fmt::format_to(std::back_inserter(page), format, std::forward<Arguments>(arguments)...);
+}
+
+// Run time as the file states it, else from its start and end times; < 0 when unknown.
+double duration_of(const ScanModel& scan) {
+  if (scan.elapsed_seconds >= 0) return scan.elapsed_seconds;
+  if (scan.start_time != 0 && scan.end_time >= scan.start_time) {
+    return static_cast<double>(scan.end_time - scan.start_time);
+  }
+  return -1;
+}
+
+// Probes sent (one per address and port, retries not counted): addresses x ports when the file
+// says both, else the records it holds.
+std::uint64_t probes_of(const ScanModel& scan, const ReportFacts& facts) {
+  const std::uint64_t ports = scan.scanned_tcp_ports.size() + scan.scanned_udp_ports.size();
+  if (scan.hosts_total != 0 && ports != 0) return scan.hosts_total * ports;
+  return facts.records;
+}
+
+void append_parameters(std::string& page, const ScanModel& scan, const ReportFacts& facts) {
+  page += "<table class=\"facts\" id=\"scan-facts\">";
+  const auto row = [&page](std::string_view id, std::string_view name, const std::string& value) {
+    append(page, "<tr><th>{}</th><td id=\"{}\">{}</td></tr>", name, id, html_escaped(value));
+  };
+  if (!scan.command_line.empty()) row("command", "command", scan.command_line);
+  if (!scan.scanner.empty()) row("scanner", "scanner", scan.scanner + " " + scan.scanner_version);
+  if (scan.start_time != 0) row("started", "started", detail::ctime_text(scan.start_time));
+  row("hosts-scanned", "addresses scanned",
+      scan.hosts_total ? std::to_string(scan.hosts_total) : "not stated in the file");
+  if (!scan.scanned_tcp_ports.empty()) {
+    row("tcp-ports", "TCP ports", detail::port_ranges_text(scan.scanned_tcp_ports));
+  }
+  if (!scan.scanned_udp_ports.empty()) {
+    row("udp-ports", "UDP ports", detail::port_ranges_text(scan.scanned_udp_ports));
+  }
+  const double seconds = duration_of(scan);
+  const std::uint64_t probes = probes_of(scan, facts);
+  row("duration", "duration", seconds >= 0 ? detail::elapsed_text(seconds) + " s" : "unknown");
+  row("rate", "rate",
+      seconds > 0 ? fmt::format("{:.0f} ports/s ({} address-port pairs)",
+                                static_cast<double>(probes) / seconds, probes)
+                  : fmt::format("unknown ({} address-port pairs)", probes));
+  row("input-format", "input", std::string(to_string(scan.format)));
+  page += "</table>\n";
+}
 
 void append_totals(std::string& page, const ReportFacts& facts) {
   page += "<div class=\"totals\">";
-  fmt::format_to(std::back_inserter(page),
-                 "<div class=\"total\" id=\"hosts-up\"><b>{}</b>hosts up</div>", facts.hosts_up);
+  append(page, "<div class=\"total\" id=\"hosts-up\"><b>{}</b>hosts up</div>", facts.hosts_up);
   for (const PortState state : kStates) {
-    fmt::format_to(std::back_inserter(page),
-                   "<div class=\"total {0}\" id=\"total-{0}\"><b>{1}</b>{2}</div>", state_id(state),
-                   facts.by_state[static_cast<std::size_t>(state)], html_escaped(to_string(state)));
+    append(page, "<div class=\"total {0}\" id=\"total-{0}\"><b>{1}</b>{2}</div>", state_id(state),
+           facts.total(state), html_escaped(to_string(state)));
   }
-  page += "</div>\n";
+  page += "</div>\n<table class=\"by-protocol\" id=\"totals-by-protocol\"><tr><th></th>";
+  for (const PortState state : kStates) append(page, "<th>{}</th>", to_string(state));
+  page += "</tr>";
+  for (const Protocol protocol : kProtocols) {
+    append(page, "<tr><th>{}</th>", to_string(protocol));
+    for (const PortState state : kStates) {
+      append(page, "<td class=\"number\" id=\"{}-{}\">{}</td>", to_string(protocol),
+             state_id(state), facts.by_protocol_state[index_of(protocol)][index_of(state)]);
+    }
+    page += "</tr>";
+  }
+  page += "</table>\n";
 }
 
 void append_chart(std::string& page, const ReportFacts& facts) {
@@ -108,68 +190,127 @@ void append_chart(std::string& page, const ReportFacts& facts) {
     page += "<p class=\"note\">No open ports.</p>\n";
     return;
   }
-  const double widest = static_cast<double>(facts.open_by_service.front().first);
-  fmt::format_to(std::back_inserter(page),
-                 "<svg id=\"services-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" "
-                 "height=\"{}\" role=\"img\" aria-label=\"open ports by service\">",
-                 24 * bars + 8);
+  const double widest = static_cast<double>(facts.open_by_service.front().count);
+  append(page,
+         "<svg id=\"services-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" "
+         "height=\"{}\" role=\"img\" aria-label=\"open ports by service\">",
+         24 * bars + 8);
   for (std::size_t i = 0; i < bars; ++i) {
-    const auto& [count, name] = facts.open_by_service[i];
-    const double width = 440.0 * static_cast<double>(count) / widest;
+    const ServiceBar& bar = facts.open_by_service[i];
+    const double width = 440.0 * static_cast<double>(bar.count) / widest;
     const std::size_t top = 24 * i;
-    fmt::format_to(std::back_inserter(page),
-                   "<text x=\"0\" y=\"{}\" font-size=\"13\">{}</text>"
-                   "<rect x=\"240\" y=\"{}\" width=\"{:.1f}\" height=\"18\" fill=\"#3b7dd8\"/>"
-                   "<text x=\"{:.1f}\" y=\"{}\" font-size=\"13\">{}</text>",
-                   top + 17, html_escaped(name), top + 4, width, 246 + width, top + 17, count);
+    append(page,
+           "<text x=\"0\" y=\"{}\" font-size=\"13\">{}</text>"
+           "<rect x=\"240\" y=\"{}\" width=\"{:.1f}\" height=\"18\" fill=\"{}\"/>"
+           "<text x=\"{:.1f}\" y=\"{}\" font-size=\"13\">{}</text>",
+           top + 17, html_escaped(bar.label), top + 4, width,
+           bar.protocol == Protocol::kTcp ? "#3b7dd8" : "#d8833b", 246 + width, top + 17,
+           bar.count);
   }
-  page += "</svg>\n";
+  page += "</svg>\n<p class=\"note\">TCP blue, UDP orange.";
   if (facts.open_by_service.size() > bars) {
-    fmt::format_to(std::back_inserter(page),
-                   "<p class=\"note\">{} more services not charted.</p>\n",
-                   facts.open_by_service.size() - bars);
+    append(page, " {} more services not charted.", facts.open_by_service.size() - bars);
   }
+  page += "</p>\n";
 }
 
-void append_top_hosts(std::string& page, const ReportFacts& facts) {
+std::string open_ports_text(const ScannedHost& host) {
+  std::string text;
+  std::size_t listed = 0;
+  for (const ScannedPort& port : host.ports) {
+    if (port.result.state != PortState::kOpen) continue;
+    if (listed++ == kTopHostPortsListed) {
+      text += ", ...";
+      break;
+    }
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{}/{}", port.result.port, to_string(port.result.protocol));
+  }
+  return text;
+}
+
+void append_top_hosts(std::string& page, const ScanModel& scan, const ReportFacts& facts) {
   page +=
       "<h2>Hosts with the most open ports</h2>\n<table id=\"top-hosts\"><tr><th>host</th>"
-      "<th>open ports</th></tr>\n";
+      "<th>open ports</th><th>which</th></tr>\n";
   for (std::size_t i = 0; i < std::min(facts.open_by_host.size(), kTopHosts); ++i) {
-    fmt::format_to(std::back_inserter(page), "<tr><td>{}</td><td class=\"number\">{}</td></tr>\n",
-                   detail::ipv4_text(facts.open_by_host[i].second), facts.open_by_host[i].first);
+    const auto& [count, address] = facts.open_by_host[i];
+    append(page, "<tr><td>{}</td><td class=\"number\">{}</td><td>{}</td></tr>\n",
+           detail::ipv4_text(address), count, open_ports_text(scan.hosts.at(address)));
   }
   page += "</table>\n";
 }
 
-void append_results(std::string& page, const ScanModel& scan) {
-  page +=
-      "<h2>All results</h2>\n<table id=\"results\"><tr><th>host</th><th>port</th><th>proto</th>"
-      "<th>state</th><th>reason</th><th>service</th></tr>\n";
-  for (const auto& [address, host] : scan.hosts) {
-    if (!host.up) continue;
-    const std::string address_text = detail::ipv4_text(address);
-    for (const ScannedPort& port : host.ports) {
-      const std::string_view reason = port.reason_text.empty()
-                                          ? std::string_view(to_string(port.result.reason))
-                                          : std::string_view(port.reason_text);
-      fmt::format_to(
-          std::back_inserter(page),
-          "<tr><td>{}</td><td class=\"number\">{}</td><td>{}</td><td class=\"{}\">{}</td>"
-          "<td>{}</td><td>{}</td></tr>\n",
-          address_text, port.result.port, to_string(port.result.protocol),
-          state_id(port.result.state), html_escaped(to_string(port.result.state)),
-          html_escaped(reason), html_escaped(service_of(port)));
-    }
-    for (const CollapsedPorts& group : host.collapsed) {
-      fmt::format_to(std::back_inserter(page),
-                     "<tr><td>{}</td><td colspan=\"2\">{} more</td><td class=\"{}\">{}</td>"
-                     "<td colspan=\"2\" class=\"note\">summarised in the input</td></tr>\n",
-                     address_text, group.count, state_id(group.state),
-                     html_escaped(to_string(group.state)));
-    }
+void append_change_counts(std::string& page, const ScanDiff& diff, const std::string& baseline) {
+  constexpr ChangeKind kKinds[] = {ChangeKind::kNewOpenPort,  ChangeKind::kNoLongerOpen,
+                                   ChangeKind::kNewHost,      ChangeKind::kVanishedHost,
+                                   ChangeKind::kStateChanged, ChangeKind::kSummaryChanged};
+  std::uint64_t counts[std::size(kKinds)] = {};
+  for (const Change& change : diff.changes) ++counts[static_cast<std::size_t>(change.kind)];
+  append(page, "<h2>Changes since {}</h2>\n<div class=\"totals\" id=\"change-totals\">",
+         html_escaped(baseline));
+  for (const ChangeKind kind : kKinds) {
+    std::string id = to_string(kind);
+    std::replace(id.begin(), id.end(), ' ', '-');
+    append(page, "<div class=\"total change-{0}\" id=\"changes-{0}\"><b>{1}</b>{2}</div>", id,
+           counts[static_cast<std::size_t>(kind)], to_string(kind));
   }
-  page += "</table>\n";
+  page += "</div>\n";
+}
+
+// The parts the script fills in: the address-space pictures and the virtual results table.
+constexpr std::string_view kInteractiveParts = R"(<h2>Address space</h2>
+<p class="note">One cell per address (per /24 when the scan spans many /16s): grey no answer,
+blue answered with no open port, green open (darker = more open ports). Hover for the ports;
+click to show that host in the table.</p>
+<div id="grids" class="grids"></div>
+<div id="change-grids-section" hidden><h2>Address space: changes</h2>
+<p class="note">Green opened or new, red closed or gone, amber other state changes, purple both.</p>
+<div id="change-grids" class="grids"></div>
+<h2>All changes</h2><div id="changes-view" class="view"></div></div>
+<div id="cell-info" class="cell-info" hidden></div>
+<h2>All results</h2>
+<form id="filters" class="filters" onsubmit="return false">
+<label>state <select id="filter-state"><option value="">any</option><option>open</option>
+<option>closed</option><option>filtered</option><option>open|filtered</option></select></label>
+<label>protocol <select id="filter-proto"><option value="">any</option><option>tcp</option>
+<option>udp</option></select></label>
+<label>port <input id="filter-port" size="10" placeholder="22,80-90"></label>
+<label>service <input id="filter-service" size="10"></label>
+<label>subnet <input id="filter-subnet" size="16" placeholder="198.18.3.0/24"></label>
+<label>search <input id="filter-q" size="16"></label>
+<span id="results-count"></span></form>
+<div id="results-view" class="view"></div>
+<noscript><p>The address-space picture and the results table need JavaScript.</p></noscript>
+)";
+
+std::string report_page(const ScanModel& scan, const std::string& title, const ScanDiff* diff,
+                        const std::string& baseline_title) {
+  const ReportFacts facts = facts_of(scan);
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\"><title>synscan report: ";
+  page += html_escaped(title);
+  page += "</title>\n<style>";
+  page += detail::kReportStyle;
+  page += "</style></head><body>\n<h1>synscan report: " + html_escaped(title) + "</h1>\n";
+  append_totals(page, facts);
+  if (facts.silent_hosts) {
+    append(page,
+           "<p class=\"note\">{} host(s) in the file never answered and are not listed.</p>\n",
+           facts.silent_hosts);
+  }
+  append_parameters(page, scan, facts);
+  if (diff != nullptr) append_change_counts(page, *diff, baseline_title);
+  append_chart(page, facts);
+  append_top_hosts(page, scan, facts);
+  page += kInteractiveParts;
+  page += "<script type=\"application/json\" id=\"report-data\">";
+  page += detail::report_data_json(scan, diff);
+  page += "</script>\n<script>";
+  page += detail::kReportScript;
+  page += "</script>\n</body></html>\n";
+  return page;
 }
 
 }  // namespace
@@ -202,34 +343,13 @@ std::string html_escaped(std::string_view text) {
 }
 
 std::string html_report(const ScanModel& scan, const std::string& title) {
-  const ReportFacts facts = facts_of(scan);
-  std::string page =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\"><title>synscan report: ";
-  page += html_escaped(title);
-  page += "</title>\n<style>";
-  page += kStyle;
-  page += "</style></head><body>\n<h1>synscan report</h1>\n<p>";
-  page += html_escaped(title);
-  if (!scan.command_line.empty()) {
-    page += " &mdash; <code>" + html_escaped(scan.command_line) + "</code>";
-  }
-  if (scan.start_time != 0) {
-    page += " &mdash; started " + html_escaped(detail::ctime_text(scan.start_time));
-  }
-  page += "</p>\n";
-  append_totals(page, facts);
-  if (facts.silent_hosts) {
-    fmt::format_to(
-        std::back_inserter(page),
-        "<p class=\"note\">{} host(s) in the file never answered and are not listed.</p>\n",
-        facts.silent_hosts);
-  }
-  append_chart(page, facts);
-  append_top_hosts(page, facts);
-  append_results(page, scan);
-  page += "</body></html>\n";
-  return page;
+  return report_page(scan, title, nullptr, "");
+}
+
+std::string html_report(const ScanModel& scan, const std::string& title,
+                        const ScanModel& baseline, const std::string& baseline_title) {
+  const ScanDiff diff = diff_scans(baseline, scan);
+  return report_page(scan, title, &diff, baseline_title);
 }
 
 }  // namespace synscan::output

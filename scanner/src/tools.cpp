@@ -50,9 +50,10 @@ constexpr Tool kTools[] = {
      "New open ports, ports no longer open, other state changes, new and vanished hosts.\n"
      "Exit 0 equal, 1 different, 2 error.\n"},
     {"report",
-     "Usage: synscan report SCAN -o report.html\n"
-     "A self-contained HTML report: totals by state, open ports by service, top hosts, all "
-     "results.\n"},
+     "Usage: synscan report SCAN -o report.html [--baseline OLD_SCAN]\n"
+     "A self-contained HTML report: totals by state, open ports by service, top hosts, a picture\n"
+     "of the address space, all results (filterable). --baseline adds what changed since\n"
+     "OLD_SCAN (as synscan diff OLD_SCAN SCAN) with its own picture.\n"},
 };
 
 const Tool* find_tool(const std::string& name) {
@@ -189,20 +190,31 @@ int run_diff(const std::vector<std::string>& arguments) {
 
 int run_report(const std::vector<std::string>& arguments) {
   std::vector<std::string> scans;
-  std::string output_path;
+  std::string output_path, baseline_path;
   po::options_description options;
   options.add_options()("output,o", po::value(&output_path), "the HTML file ('-' = stdout)")(
+      "baseline", po::value(&baseline_path), "OLD_SCAN")(
       "scan", po::value(&scans)->composing(), "SCAN");
   po::positional_options_description positional;
   positional.add("scan", -1);
   parse(arguments, options, positional);
   if (scans.size() != 1 || output_path.empty()) {
-    throw ToolUsageError("report needs one scan and -o FILE: synscan report SCAN -o report.html");
+    throw ToolUsageError(
+        "report needs one scan and -o FILE: synscan report SCAN -o report.html "
+        "[--baseline OLD_SCAN]");
   }
   const output::ScanModel scan = output::read_scan_file(scans.front());
   print_warnings(scan.warnings);
+  std::string page;
+  if (baseline_path.empty()) {
+    page = output::html_report(scan, scans.front());
+  } else {
+    const output::ScanModel baseline = output::read_scan_file(baseline_path);
+    print_warnings(baseline.warnings);
+    page = output::html_report(scan, scans.front(), baseline, baseline_path);
+  }
   output::OutputFile file(output_path);
-  file.write(output::html_report(scan, scans.front()));
+  file.write(page);
   file.flush();
   return kExitOk;
 }

@@ -69,13 +69,25 @@ struct ScanDiff {
 // report
 // ---------------------------------------------------------------------------------------------
 
-/// A self-contained HTML page (inline CSS and SVG; no scripts, fonts, images or links to fetch):
-/// totals by state (elements with ids "hosts-up", "total-open", "total-closed", "total-filtered",
-/// "total-open-filtered", each holding `<b>N</b>`), open ports by service as a bar chart, hosts
-/// with the most open ports, and the full table (host, port, proto, state, reason, service) of
-/// every host that is up. Totals include ports a file summarised without listing them. Every
-/// text from the file is HTML-escaped. `title` names the scan (usually its path).
+/// A self-contained HTML page (inline CSS, SVG and script; no fonts, images or links to fetch).
+/// Summary as HTML: totals by state (elements with ids "hosts-up", "total-open", "total-closed",
+/// "total-filtered", "total-open-filtered", each holding `<b>N</b>`; per protocol "tcp-open",
+/// "udp-closed", ...), scan parameters, duration and rate, open ports by service as a bar chart,
+/// the hosts with the most open ports. Drawn by the page's script from an embedded JSON block:
+/// per /16 a 256 x 256 picture of the address space (one cell per address; per /24 when the scan
+/// spans many /16s) and every record of the hosts that are up in a filterable table that renders
+/// only its visible rows. Totals include ports a file summarised without listing them. Every text
+/// from the file is HTML- or JSON-escaped and rendered as text. `title` names the scan (usually
+/// its path). A /16 x 5 ports scan gives a page of about 1.5 MB.
 [[nodiscard]] std::string html_report(const ScanModel& scan, const std::string& title);
+
+/// As above, plus what changed since `baseline` (diff_scans(baseline, scan)): counts per change
+/// kind (ids "changes-new-open-port", "changes-no-longer-open", "changes-new-host",
+/// "changes-vanished-host", "changes-state-changed", "changes-summary-changed"), a picture of
+/// the changes per /16 and the list of every change.
+[[nodiscard]] std::string html_report(const ScanModel& scan, const std::string& title,
+                                      const ScanModel& baseline,
+                                      const std::string& baseline_title);
 
 /// Escapes & < > " ' for HTML text and attribute values.
 [[nodiscard]] std::string html_escaped(std::string_view text);

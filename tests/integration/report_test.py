@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""`synscan report` in a real browser (headless Chromium), at the scale of the demo's scan.
+
+  * a synthetic /16 x 22,25,80,443,8080 scan built from the lab's truth table (lab.truth(): the
+    states the demo's real scan reports), as JSON lines and converted to XML by synscan: the
+    report from the XML is <= 8 MB; Chromium renders it; the summary equals the truth; the grid
+    has one live cell per host up and one open cell per host with an open port; filters set
+    through the URL fragment narrow the table to exactly the truth's rows; the JSON lines
+    report shows the same numbers;
+  * --baseline with two small scans constructed here: the change counts, the changes table and
+    the change picture are exactly the changed ports (and agree with `synscan diff --json`);
+  * a service name holding markup stays text in the rendered page; greppable input works.
+
+Needs no root. Exit: 0 pass, 1 fail, 77 skipped (no synscan binary or no chromium).
+Also: `report_test.py --write-synthetic scan.jsonl` writes the /16 scan for measurements.
+"""
+from __future__ import annotations
+
+import argparse
+import html.parser
+import ipaddress
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lab as labmod  # noqa: E402
+
+SKIP = 77
+PREFIX = ipaddress.IPv4Network("198.18.0.0/16")
+PORTS = (22, 25, 80, 443, 8080)
+SERVICES = {22: "ssh", 25: "smtp", 80: "http", 443: "https", 8080: "http-proxy"}
+START = 1764051234
+STATES = ("open", "closed", "filtered", "open|filtered")
+failures: list[str] = []
+
+
+def check(condition: bool, message: str) -> None:
+    print(("ok   " if condition else "FAIL ") + message, flush=True)
+    if not condition:
+        failures.append(message)
+
+
+def record(ip: str, port: int, state: str, reason: str, ttl: int, service: str, proto: str = "tcp") -> str:
+    return json.dumps({"ip": ip, "port": port, "proto": proto, "state": state, "reason": reason, "ttl": ttl,
+                       "service": service, "time": START, "category": "well-known"}, separators=(",", ":"))
+
+
+def write_synthetic(path: str) -> dict:
+    """The /16 x 5 scan as the lab's truth says it; returns the expected figures."""
+    expected = {"states": dict.fromkeys(STATES, 0), "up": 0, "open_hosts": 0, "records": []}
+    with open(path, "w") as out:
+        for address in PREFIX:
+            ip = str(address)
+            answers = [(port, labmod.truth(address, port)) for port in PORTS]
+            up = any(answer.reason != "no-response" for _, answer in answers)
+            for port, answer in answers:
+                out.write(record(ip, port, answer.state, answer.reason, answer.ttl, SERVICES[port]) + "\n")
+                if up:
+                    expected["states"][answer.state] += 1
+                    expected["records"].append((int(address), port, answer.state, SERVICES[port]))
+            expected["up"] += up
+            expected["open_hosts"] += up and any(answer.state == "open" for _, answer in answers)
+    return expected
+
+
+class Chromium:
+    def __init__(self, binary: str):
+        self.binary = binary
+
+    def dump_dom(self, page: str, fragment: str = "") -> tuple[str, float]:
+        profile = tempfile.mkdtemp(prefix="synscan-report-chromium-")
+        try:
+            started = time.monotonic()
+            proc = subprocess.run(
+                [self.binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--dump-dom", "file://" + page + fragment],
+                capture_output=True, text=True, timeout=180)
+            return proc.stdout, time.monotonic() - started
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def attribute(dom: str, element_id: str, name: str) -> int | None:
+    found = re.search(r'<[a-z]+ [^>]*id="' + re.escape(element_id) + r'"[^>]*>', dom)
+    value = found and re.search(r'\b' + re.escape(name) + r'="(-?\d+)"', found.group(0))
+    return int(value.group(1)) if value else None
+
+
+def total(dom: str, element_id: str) -> int | None:
+    found = re.search(r'id="' + re.escape(element_id) + r'"><b>(\d+)</b>', dom)
+    return int(found.group(1)) if found else None
+
+
+class RowCollector(html.parser.HTMLParser):
+    """The rendered (not hidden) body rows of one table view: lists of cell texts."""
+
+    def __init__(self, view_id: str):
+        super().__init__()
+        self.view_id, self.depth, self.rows, self.in_rows, self.row, self.cell = view_id, 0, [], False, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.depth:
+            self.depth += tag not in ("col", "input", "br")
+        elif attrs.get("id") == self.view_id:
+            self.depth = 1
+        if not self.depth:
+            return
+        if tag == "table" and "rows" in (attrs.get("class") or ""):
+            self.in_rows = True
+        elif tag == "tr" and self.in_rows and "hidden" not in attrs:
+            self.row = []
+        elif tag == "td" and self.row is not None:
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if not self.depth:
+            return
+        self.depth -= tag not in ("col", "input", "br")
+        if tag == "td" and self.cell is not None:
+            self.row.append(self.cell)
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+
+    def handle_data(self, text):
+        if self.cell is not None:
+            self.cell += text
+
+
+def rendered_rows(dom: str, view_id: str) -> list[list[str]]:
+    collector = RowCollector(view_id)
+    collector.feed(dom)
+    return collector.rows
+
+
+def report(binary: str, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([binary, "report", *arguments], capture_output=True, text=True, timeout=300)
+
+
+def check_summary(dom: str, expected: dict, label: str) -> None:
+    check(total(dom, "hosts-up") == expected["up"], f"{label}: hosts up {total(dom, 'hosts-up')} == {expected['up']}")
+    for state, count in expected["states"].items():
+        element = "total-" + state.replace("|", "-")
+        check(total(dom, element) == count, f"{label}: {state} {total(dom, element)} == {count}")
+    check(attribute(dom, "grids", "data-live-cells") == expected["up"],
+          f"{label}: grid live cells {attribute(dom, 'grids', 'data-live-cells')} == hosts up {expected['up']}")
+    check(attribute(dom, "grids", "data-open-cells") == expected["open_hosts"],
+          f"{label}: grid open cells {attribute(dom, 'grids', 'data-open-cells')} == {expected['open_hosts']}")
+    check(attribute(dom, "grids", "data-blocks") == 1, f"{label}: one /16 picture")
+    check(attribute(dom, "results-view", "data-rows") == len(expected["records"]),
+          f"{label}: unfiltered table has every record ({attribute(dom, 'results-view', 'data-rows')})")
+
+
+def check_filters(chromium: Chromium, page: str, expected: dict) -> None:
+    subnet = ipaddress.IPv4Network("198.18.3.0/24")
+    cases = [
+        ("#state=open", lambda a, p, s, v: s == "open"),
+        ("#state=closed&service=https", lambda a, p, s, v: s == "closed" and v == "https"),
+        ("#port=22,8080&subnet=198.18.3.0/24",
+         lambda a, p, s, v: p in (22, 8080) and ipaddress.IPv4Address(a) in subnet),
+        ("#q=198.18.200.1", lambda a, p, s, v: "198.18.200.1" in str(ipaddress.IPv4Address(a))),
+    ]
+    for fragment, keep in cases:
+        want = [r for r in expected["records"] if keep(*r)]
+        dom, _ = chromium.dump_dom(page, fragment)
+        rows = attribute(dom, "results-view", "data-rows")
+        check(rows == len(want) and 0 < len(want) < len(expected["records"]),
+              f"filter {fragment}: {rows} rows == truth {len(want)}")
+        shown = rendered_rows(dom, "results-view")
+        first = [[str(ipaddress.IPv4Address(a)), str(p), "tcp", s, v] for a, p, s, v in want[:len(shown)]]
+        check(shown and [row[:4] + row[5:] for row in shown] == first,
+              f"filter {fragment}: the {len(shown)} rendered rows are the truth's first rows")
+
+
+def scale_test(binary: str, chromium: Chromium, work: str) -> None:
+    jsonl = os.path.join(work, "scan16.jsonl")
+    expected = write_synthetic(jsonl)
+    xml = os.path.join(work, "scan16.xml")
+    proc = subprocess.run([binary, "convert", jsonl, "-oX", xml], capture_output=True, text=True, timeout=300)
+    check(proc.returncode == 0, f"convert the /16 to XML ({proc.stderr.strip()[:200]})")
+    page = os.path.join(work, "report16.html")
+    started = time.monotonic()
+    proc = report(binary, xml, "-o", page)
+    check(proc.returncode == 0, f"report from XML exits 0 ({time.monotonic() - started:.1f} s) {proc.stderr[:200]}")
+    size = os.path.getsize(page)
+    print(f"note: /16 x 5 XML {os.path.getsize(xml)} bytes, {len(expected['records'])} records of up hosts, "
+          f"report {size} bytes")
+    check(size <= 8 * 1024 * 1024, f"report of the /16 x 5 is {size} bytes <= 8 MB")
+    dom, seconds = chromium.dump_dom(page)
+    check(attribute(dom, "body", "data-ready") is None and 'data-ready="1"' in dom, "Chromium ran the page's script")
+    script_ms = re.search(r'data-render-ms="(\d+)"', dom)
+    print(f"note: Chromium --dump-dom of the /16 report: {seconds:.2f} s wall (browser start included), "
+          f"page script {script_ms.group(1) if script_ms else '?'} ms")
+    check_summary(dom, expected, "/16 from XML")
+    check_filters(chromium, page, expected)
+    page_jsonl = os.path.join(work, "report16-jsonl.html")
+    check(report(binary, jsonl, "-o", page_jsonl).returncode == 0, "report from JSON lines exits 0")
+    dom, _ = chromium.dump_dom(page_jsonl)
+    check_summary(dom, expected, "/16 from JSON lines")
+
+
+HOSTILE = "</script><img src=x onerror=\"document.title='pwned'\">"
+
+
+def baseline_inputs(work: str) -> tuple[str, str]:
+    a, b, c, d = "198.18.7.1", "198.18.7.2", "198.18.9.3", "198.18.200.4"
+    before = [record(a, 22, "open", "syn-ack", 64, "ssh"), record(a, 80, "closed", "reset", 64, "http"),
+              record(b, 22, "open", "syn-ack", 64, "ssh"), record(c, 443, "open", "syn-ack", 64, "https"),
+              record(d, 8080, "filtered", "no-response", 0, "http-proxy")]
+    after = [record(a, 22, "closed", "reset", 64, "ssh"), record(a, 80, "open", "syn-ack", 64, "http"),
+             record(b, 22, "filtered", "no-response", 0, "ssh"), record(c, 443, "open", "syn-ack", 64, "https"),
+             record(d, 8080, "open", "syn-ack", 64, HOSTILE)]
+    paths = []
+    for name, lines in (("before", before), ("after", after)):
+        paths.append(os.path.join(work, name + ".jsonl"))
+        with open(paths[-1], "w") as out:
+            out.write("\n".join(lines) + "\n")
+    return paths[0], paths[1]
+
+
+def baseline_test(binary: str, chromium: Chromium, work: str) -> None:
+    before, after = baseline_inputs(work)
+    page = os.path.join(work, "baseline.html")
+    check(report(binary, after, "--baseline", before, "-o", page).returncode == 0, "report --baseline exits 0")
+    diff = json.loads(subprocess.run([binary, "diff", before, after, "--json"], capture_output=True,
+                                     text=True, timeout=60).stdout)
+    want = [[c["kind"], c["ip"], c["port"], c["from"], c["to"]] for c in diff["changes"]]
+    check(want == [["no longer open", "198.18.7.1", "22/tcp", "open", "closed"],
+                   ["new open port", "198.18.7.1", "80/tcp", "closed", "open"],
+                   ["vanished host", "198.18.7.2", "", "up", "host down"],
+                   ["no longer open", "198.18.7.2", "22/tcp", "open", "host down"],
+                   ["new host", "198.18.200.4", "", "host down", "up"],
+                   ["new open port", "198.18.200.4", "8080/tcp", "host down", "open"]],
+          f"synscan diff of the constructed scans: {want}")
+    dom, _ = chromium.dump_dom(page)
+    check(rendered_rows(dom, "changes-view") == want, "the changes table is exactly the diff")
+    check(attribute(dom, "changes-view", "data-rows") == len(want), "the changes view holds 6 rows")
+    for element, count in (("changes-new-open-port", 2), ("changes-no-longer-open", 2), ("changes-new-host", 1),
+                           ("changes-vanished-host", 1), ("changes-state-changed", 0)):
+        check(total(dom, element) == count, f"{element} {total(dom, element)} == {count}")
+    check(attribute(dom, "change-grids", "data-changed-cells") == 3, "change picture: 3 changed hosts")
+    check(attribute(dom, "change-grids", "data-blocks") == 1, "change picture: one /16 (198.18)")
+    # The hostile service name: text in the table, never markup.
+    dom, _ = chromium.dump_dom(page, "#port=8080")
+    rows = rendered_rows(dom, "results-view")
+    check(rows == [["198.18.200.4", "8080", "tcp", "open", "syn-ack", HOSTILE]], f"hostile name shown as text: {rows}")
+    check("<img" not in dom and "pwned" not in re.search(r"<title>(.*?)</title>", dom).group(1),
+          "no element or script came from the hostile service name")
+
+
+def greppable_test(binary: str, chromium: Chromium, work: str) -> None:
+    _, after = baseline_inputs(work)
+    gnmap = os.path.join(work, "after.gnmap")
+    check(subprocess.run([binary, "convert", after, "-oG", gnmap], capture_output=True, timeout=60).returncode == 0,
+          "convert to greppable")
+    page = os.path.join(work, "greppable.html")
+    check(report(binary, gnmap, "-o", page).returncode == 0, "report from greppable exits 0")
+    dom, _ = chromium.dump_dom(page)
+    check(total(dom, "hosts-up") == 3 and total(dom, "total-open") == 3 and total(dom, "total-closed") == 1,
+          "greppable report: 3 hosts up, 3 open, 1 closed")
+    check(attribute(dom, "grids", "data-live-cells") == 3, "greppable report: 3 live cells")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synscan")
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--write-synthetic", metavar="PATH", help="only write the /16 x 5 scan (JSON lines)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+    if args.write_synthetic:
+        expected = write_synthetic(args.write_synthetic)
+        print(f"{len(expected['records'])} records of {expected['up']} hosts up: {expected['states']}")
+        return 0
+    if not args.synscan or not os.path.exists(args.synscan) or not os.path.exists(args.chromium):
+        print("skipped: needs the synscan binary and chromium")
+        return SKIP
+    work = tempfile.mkdtemp(prefix="synscan-report-test-")
+    chromium = Chromium(args.chromium)
+    baseline_test(args.synscan, chromium, work)
+    greppable_test(args.synscan, chromium, work)
+    scale_test(args.synscan, chromium, work)
+    if failures or args.keep:
+        print(f"files kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"RESULT: FAIL ({len(failures)})" if failures else "RESULT: PASS")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
