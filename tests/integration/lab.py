@@ -595,7 +595,7 @@ def cannot_run(reason: str) -> int:
     """The exit code of a lab test that cannot run: 77 (skipped) by default, 1 (failed) when
     SYNSCAN_REQUIRE_LAB is set."""
     if lab_required():
-        print(f"FAIL: {reason} ({REQUIRE_LAB_ENV} is set: the lab must run)")
+        print(f"FAIL: {reason} ({REQUIRE_LAB_ENV} is set: every lab test and consumer check must run)")
         return 1
     print(f"SKIP: {reason}")
     return 77

@@ -11,7 +11,8 @@
     the change picture are exactly the changed ports (and agree with `synscan diff --json`);
   * a service name holding markup stays text in the rendered page; greppable input works.
 
-Needs no root. Exit: 0 pass, 1 fail, 77 skipped (no synscan binary or no chromium).
+Needs no root. Exit: 0 pass, 1 fail (also: no synscan binary), 77 skipped (no chromium, unless
+SYNSCAN_REQUIRE_LAB is set: then 1).
 Also: `report_test.py --write-synthetic scan.jsonl` writes the /16 scan for measurements.
 """
 from __future__ import annotations
@@ -31,7 +32,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab as labmod  # noqa: E402
 
-SKIP = 77
 PREFIX = ipaddress.IPv4Network("198.18.0.0/16")
 PORTS = (22, 25, 80, 443, 8080)
 SERVICES = {22: "ssh", 25: "smtp", 80: "http", 443: "https", 8080: "http-proxy"}
@@ -281,9 +281,12 @@ def main(argv=None) -> int:
         expected = write_synthetic(args.write_synthetic)
         print(f"{len(expected['records'])} records of {expected['up']} hosts up: {expected['states']}")
         return 0
-    if not args.synscan or not os.path.exists(args.synscan) or not os.path.exists(args.chromium):
-        print("skipped: needs the synscan binary and chromium")
-        return SKIP
+    if not args.synscan or not os.path.isfile(args.synscan) or not os.access(args.synscan, os.X_OK):
+        print(f"FAIL: no synscan binary at {args.synscan}")
+        return 1
+    if not os.path.exists(args.chromium):
+        # 77 for a developer without Chromium; 1 under SYNSCAN_REQUIRE_LAB (scripts/test)
+        return labmod.cannot_run(f"no chromium at {args.chromium} (scripts/setup installs it)")
     work = tempfile.mkdtemp(prefix="synscan-report-test-")
     chromium = Chromium(args.chromium)
     baseline_test(args.synscan, chromium, work)

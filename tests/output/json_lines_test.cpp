@@ -75,7 +75,7 @@ TEST(JsonLinesTest, BeginHostAndFinishWriteNothing) {
 
 TEST(JsonLinesTest, PythonJsonParsesEveryLineWithTheRightFields) {
   const std::string python = test_support::python_with("json");
-  if (python.empty()) GTEST_SKIP() << "no python3";
+  if (python.empty()) SYNSCAN_SKIP_WITHOUT_TOOL("python3");
   const SampleScan scan;
   const std::string path = test_support::temp_path("parse.jsonl");
   test_support::write_scan(Format::kJsonLines, path, scan.info, scan.hosts(), scan.summary());

@@ -174,6 +174,28 @@ inline bool have_program(const std::string& name) {
   return run_command("command -v " + name).exit_code == 0;
 }
 
+/// True when SYNSCAN_REQUIRE_LAB is set (scripts/test sets it): every external consumer check
+/// must then run, as every lab test must (scripts/setup installs all the tools).
+inline bool tools_required() {
+  const char* value = std::getenv("SYNSCAN_REQUIRE_LAB");
+  return value != nullptr && *value != '\0' && std::string_view(value) != "0";
+}
+
+}  // namespace synscan::output::test_support
+
+/// Ends the calling test when a tool it checks against is missing: a skip for a developer
+/// without the tool, a failure under SYNSCAN_REQUIRE_LAB (a green suite then means the check ran).
+#define SYNSCAN_SKIP_WITHOUT_TOOL(what)                                                   \
+  do {                                                                                    \
+    if (::synscan::output::test_support::tools_required()) {                              \
+      GTEST_FAIL() << "missing " << what                                                  \
+                   << " (SYNSCAN_REQUIRE_LAB is set; scripts/setup installs it)";         \
+    }                                                                                     \
+    GTEST_SKIP() << "missing " << what;                                                   \
+  } while (false)
+
+namespace synscan::output::test_support {
+
 /// A python3 that can import `module`, or "" (Debian's libnmap lives in /usr/bin/python3's
 /// dist-packages, which a pyenv python3 first on PATH does not see).
 inline std::string python_with(const std::string& module) {

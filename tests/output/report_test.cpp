@@ -75,7 +75,7 @@ TEST(Report, SummarisedPortsCountAndUnmodelledReasonsShow) {
 }
 
 TEST(Report, HeadlessChromiumShowsTheTotals) {
-  if (!std::filesystem::exists("/usr/bin/chromium")) GTEST_SKIP() << "/usr/bin/chromium missing";
+  if (!std::filesystem::exists("/usr/bin/chromium")) SYNSCAN_SKIP_WITHOUT_TOOL("/usr/bin/chromium");
   const std::string path = temp_path("report.html");
   write_file(path, html_report(sample_scan(), "sample.jsonl"));
   const std::string profile = temp_path("chromium-profile");

@@ -256,7 +256,7 @@ TEST(ScanFile, EveryTruncationParsesOrFailsCleanly) {
 
 TEST(Convert, JsonLinesToXmlPassesNmapsDtd) {
   if (!have_program("xmllint") || !std::filesystem::exists("/usr/share/nmap/nmap.dtd")) {
-    GTEST_SKIP() << "xmllint or nmap.dtd missing";
+    SYNSCAN_SKIP_WITHOUT_TOOL("xmllint or /usr/share/nmap/nmap.dtd");
   }
   const SampleScan sample;
   const std::string jsonl = temp_path("dtd.jsonl");

@@ -37,8 +37,8 @@ void expect_valid_against_nmap_dtd(const std::string& path) {
 
 #define SKIP_WITHOUT_XMLLINT()                                                        \
   do {                                                                                \
-    if (!test_support::have_program("xmllint")) GTEST_SKIP() << "no xmllint";         \
-    if (::access(kDtd, R_OK) != 0) GTEST_SKIP() << "no " << kDtd << " (nmap-common)"; \
+    if (!test_support::have_program("xmllint")) SYNSCAN_SKIP_WITHOUT_TOOL("xmllint"); \
+    if (::access(kDtd, R_OK) != 0) SYNSCAN_SKIP_WITHOUT_TOOL(kDtd << " (nmap-common)"); \
   } while (false)
 
 TEST_F(XmlTest, MatchesGolden) {
@@ -234,7 +234,7 @@ std::string hand_written_sample_xml(bool changed_port_22) {
 // exactly the one hand-made difference when there is one (a file compared with itself would
 // pass whatever the writer wrote, as long as ndiff could parse it).
 TEST_F(XmlTest, NdiffAgreesWithAHandWrittenNmapFile) {
-  if (!test_support::have_program("ndiff")) GTEST_SKIP() << "no ndiff";
+  if (!test_support::have_program("ndiff")) SYNSCAN_SKIP_WITHOUT_TOOL("ndiff");
   const SampleScan scan;
   std::string path;
   write("written.xml", scan.info, scan.hosts(), scan.summary(), &path);
@@ -263,7 +263,7 @@ TEST_F(XmlTest, NdiffAgreesWithAHandWrittenNmapFile) {
 }
 
 TEST_F(XmlTest, NdiffReportsExactlyTheChangedPort) {
-  if (!test_support::have_program("ndiff")) GTEST_SKIP() << "no ndiff";
+  if (!test_support::have_program("ndiff")) SYNSCAN_SKIP_WITHOUT_TOOL("ndiff");
   SampleScan before;
   SampleScan after;
   after.mixed_ports[1] = test_support::tcp(80, PortState::kOpen, Reason::kSynAck, 64);
@@ -288,7 +288,7 @@ TEST_F(XmlTest, NdiffReportsExactlyTheChangedPort) {
 
 TEST_F(XmlTest, PythonLibnmapParsesHostsPortsAndRunStats) {
   const std::string python = test_support::python_with("libnmap");
-  if (python.empty()) GTEST_SKIP() << "no python3 with libnmap (python3-libnmap)";
+  if (python.empty()) SYNSCAN_SKIP_WITHOUT_TOOL("python3 with libnmap (python3-libnmap)");
   const SampleScan scan;
   std::string path;
   write("libnmap.xml", scan.info, scan.hosts(), scan.summary(), &path);
@@ -328,9 +328,9 @@ for host in report.hosts:
 }
 
 TEST_F(XmlTest, NmapStylesheetRendersIt) {
-  if (!test_support::have_program("xsltproc")) GTEST_SKIP() << "no xsltproc";
+  if (!test_support::have_program("xsltproc")) SYNSCAN_SKIP_WITHOUT_TOOL("xsltproc");
   constexpr const char* kStylesheet = "/usr/share/nmap/nmap.xsl";
-  if (::access(kStylesheet, R_OK) != 0) GTEST_SKIP() << "no " << kStylesheet;
+  if (::access(kStylesheet, R_OK) != 0) SYNSCAN_SKIP_WITHOUT_TOOL(kStylesheet);
   const SampleScan scan;
   std::string path;
   write("xslt.xml", scan.info, scan.hosts(), scan.summary(), &path);
