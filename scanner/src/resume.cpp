@@ -13,16 +13,10 @@
 #include <optional>
 #include <sstream>
 
-<<<<<<< HEAD
 #include "net/ipv4_address.hpp"
 #include "net/mac_address.hpp"
 #include "net/port_ranges.hpp"
 #include "resume_file.hpp"
-=======
-#include "net/ipv4_address.hpp"
-#include "net/mac_address.hpp"
-#include "net/port_ranges.hpp"
->>>>>>> main
 #include "scanner/errors.hpp"
 #include "scanner/scan_order.hpp"
 
@@ -465,7 +459,6 @@ void write_all(int fd, const std::string& text, const std::string& path) {
     }
     written += static_cast<std::size_t>(count);
   }
-<<<<<<< HEAD
   if (::fsync(fd) != 0) throw RuntimeError("cannot write resume file " + path + ": " + std::strerror(errno));
 }
 
@@ -489,112 +482,6 @@ std::string ResumeFile::choose_path(const ScanPlan& plan, std::string* reason) {
     if (::stat(request.path.c_str(), &status) == 0 && S_ISREG(status.st_mode)) return request.path + ".resume";
     if (reason) *reason = request.path + " is not a regular file";
     return "synscan.resume";
-=======
-  while (std::getline(file, line)) {
-    ++line_number;
-    std::istringstream fields(line);
-    std::string key;
-    fields >> key;
-    std::string rest;
-    std::getline(fields >> std::ws, rest);
-    const auto number = [&](auto& value) {
-      std::istringstream parse(rest);
-      if (!(parse >> value)) fail("bad value for '" + key + "'");
-    };
-    try {
-      if (key == "status") {
-        state.complete = rest == "complete";
-      } else if (key == "command") {
-        plan.command_line = rest;
-      } else if (key == "targets") {
-        std::vector<AddressRange> ranges;
-        for (const std::string& token : split_target_tokens(rest)) {
-          for (const AddressRange& range : parse_target_token(token, [](const std::string&) {
-                 return std::vector<std::uint32_t>{};
-               })) {
-            ranges.push_back(range);
-          }
-        }
-        plan.targets = TargetSet(std::move(ranges), {});
-      } else if (key == "tcp") {
-        plan.ports.tcp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, true, false).tcp;
-      } else if (key == "udp") {
-        plan.ports.udp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, false, true).udp;
-      } else if (key == "rate") {
-        number(plan.rate);
-      } else if (key == "retries") {
-        number(plan.retries);
-      } else if (key == "wait") {
-        number(plan.wait_seconds);
-      } else if (key == "rtt") {
-        std::istringstream parse(rest);
-        if (!(parse >> plan.initial_rtt_timeout >> plan.min_rtt_timeout >> plan.max_rtt_timeout)) fail("bad rtt");
-      } else if (key == "seed") {
-        number(plan.seed);
-      } else if (key == "shard") {
-        plan.shard = parse_shard(rest);
-      } else if (key == "interface") {
-        plan.interface = rest;
-      } else if (key == "source-ip") {
-        const auto address = net::Ipv4Address::parse(rest);
-        if (!address) fail("bad source-ip");
-        plan.source_ip = address->value();
-      } else if (key == "source-port") {
-        unsigned port = 0;
-        number(port);
-        plan.source_port = static_cast<std::uint16_t>(port);
-      } else if (key == "router-mac") {
-        plan.router_mac = net::MacAddress::parse(rest);
-        if (!plan.router_mac) fail("bad router-mac");
-      } else if (key == "ttl") {
-        unsigned ttl = 0;
-        number(ttl);
-        plan.ttl = static_cast<std::uint8_t>(ttl);
-      } else if (key == "udp-payloads") {
-        plan.udp_payloads_file = rest;
-      } else if (key == "open") {
-        plan.only_open = rest == "1";
-      } else if (key == "user") {
-        plan.user = rest;
-      } else if (key == "send-backend") {
-        plan.send_backend = rest == "libnet" ? SendBackend::kLibnet : SendBackend::kPacketMmsg;
-      } else if (key == "tx-threads") {
-        number(plan.transmit_threads);
-        if (plan.transmit_threads < 1 || plan.transmit_threads > 16) fail("bad tx-threads");
-      } else if (key == "hosts-per-group") {
-        number(state.hosts_per_group);
-      } else if (key == "fingerprint") {
-        std::istringstream parse(rest);
-        if (!(parse >> std::hex >> state.fingerprint)) fail("bad fingerprint");
-        have_fingerprint = true;
-      } else if (key == "done-below") {
-        number(state.done_below);
-      } else if (key == "done") {
-        std::istringstream parse(rest);
-        std::uint64_t group;
-        while (parse >> group) state.done_above.push_back(group);
-        std::sort(state.done_above.begin(), state.done_above.end());
-      } else if (key == "group") {
-        std::istringstream parse(rest);
-        std::uint64_t group = 0, count = 0;
-        if (!(parse >> group >> count) || count > (std::uint64_t{1} << 28)) fail("bad group line");
-        std::vector<std::uint32_t> entries(count);
-        for (std::uint32_t& entry : entries) {
-          if (!(parse >> std::hex >> entry)) fail("group " + std::to_string(group) + " is truncated");
-        }
-        state.in_flight.emplace_back(group, std::move(entries));
-      } else if (key == "end") {
-        ended = true;
-        break;
-      } else if (!key.empty()) {
-        fail("unknown key '" + key + "'");
-      }
-    } catch (const UsageError& error) {
-      const std::string what = error.what();
-      if (what.rfind(path + ":", 0) == 0) throw;
-      fail(what);
-    }
->>>>>>> main
   }
   return "";  // only stdout outputs: nowhere the user would look for a file they did not ask for
 }
