@@ -11,7 +11,6 @@
 
 namespace synscan::scanner {
 
-enum class SendBackend : std::uint8_t { kPacketMmsg, kLibnet };
 
 /// sendmmsg on an AF_PACKET socket bound to `interface_index`, with PACKET_QDISC_BYPASS.
 /// Throws RuntimeError (with a privileges hint on EPERM) when the socket cannot be opened.

@@ -11,7 +11,7 @@
 #include <memory>
 #include <span>
 
-#include "packet/probe_template.hpp"
+#include "net/mac_address.hpp"
 
 namespace synscan::scanner {
 
@@ -59,8 +59,8 @@ class FrameSource {
 /// and no privilege drop. Every target is sent to `next_hop_mac`.
 struct InjectedLink {
   std::uint32_t source_ip = 0;  ///< host byte order; the replies' destination
-  packet::MacAddress source_mac{};
-  packet::MacAddress next_hop_mac{};
+  net::MacAddress source_mac{};
+  net::MacAddress next_hop_mac{};
   /// One sender per transmit thread (called with the thread's index during setup).
   std::function<std::unique_ptr<FrameSender>(unsigned thread)> make_sender;
   std::unique_ptr<FrameSource> source;

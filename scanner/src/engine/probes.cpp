@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "scanner/targets.hpp"
+#include "net/ipv4_address.hpp"
 
 namespace synscan::scanner::engine {
 
@@ -24,7 +24,7 @@ ProbeSet::ProbeSet(const packet::FrameAddressing& addressing, const packet::Cook
 std::string ProbeSet::bpf_filter(std::uint32_t source_ip) const {
   // ICMP errors are matched on type only: their quote is validated in user space.
   const packet::SourcePortRange range = cookie_.source_ports();
-  return "ip dst host " + format_ipv4(source_ip) + " and ((" + TcpSynProbe::bpf_clause(range) +
+  return "ip dst host " + net::Ipv4Address(source_ip).to_string() + " and ((" + TcpSynProbe::bpf_clause(range) +
          ") or (" + UdpProbe::bpf_clause(range) + ") or (icmp and (icmp[0] == 3 or icmp[0] == 11)))";
 }
 

@@ -13,6 +13,7 @@
 
 #include "capture.hpp"
 #include "frame_sender.hpp"
+#include "net/ipv4_address.hpp"
 #include "privileges.hpp"
 #include "scanner/errors.hpp"
 #include "scanner/resume.hpp"
@@ -39,12 +40,12 @@ Network network_from_route(const ScanPlan& plan) {
   }
   if (!hop.router_mac_known && on_link_targets < plan.targets.size()) {
     if (hop.gateway_ip == 0) {
-      throw RuntimeError("no gateway toward " + format_ipv4(plan.targets.at(0)) + " on " + hop.interface +
-                         " for off-link targets (give --router-mac)");
+      throw RuntimeError("no gateway toward " + net::Ipv4Address(plan.targets.at(0)).to_string() + " on " +
+                         hop.interface + " for off-link targets (give --router-mac)");
     }
     const auto mac = resolve_mac(hop, hop.gateway_ip);
     if (!mac) {
-      throw RuntimeError("no ARP reply from gateway " + format_ipv4(hop.gateway_ip) + " on " +
+      throw RuntimeError("no ARP reply from gateway " + net::Ipv4Address(hop.gateway_ip).to_string() + " on " +
                          hop.interface + " (give --router-mac to skip ARP)");
     }
     hop.router_mac = *mac;
@@ -52,8 +53,9 @@ Network network_from_route(const ScanPlan& plan) {
   }
   network.any_on_link = on_link_targets > 0;
   spdlog::debug("interface {} ({}), source {}, gateway {}, next-hop MAC {}", hop.interface,
-                format_mac(hop.interface_mac), format_ipv4(hop.source_ip),
-                hop.gateway_ip ? format_ipv4(hop.gateway_ip) : "on-link", format_mac(hop.router_mac));
+                hop.interface_mac.to_string(), net::Ipv4Address(hop.source_ip).to_string(),
+                hop.gateway_ip ? net::Ipv4Address(hop.gateway_ip).to_string() : "on-link",
+                hop.router_mac.to_string());
   return network;
 }
 
@@ -73,8 +75,8 @@ Network make_network(const ScanPlan& plan, const InjectedLink* link) {
     // nothing is captured. Measures synscan's own cost per probe.
     hop.interface = "offline";
     hop.source_ip = plan.source_ip.value_or(0xC6130001u);  // 198.19.0.1, never on the wire
-    hop.router_mac = {0x02, 0, 0, 0, 0, 0x02};
-    hop.interface_mac = {0x02, 0, 0, 0, 0, 0x01};
+    hop.router_mac = net::MacAddress{{0x02, 0, 0, 0, 0, 0x02}};
+    hop.interface_mac = net::MacAddress{{0x02, 0, 0, 0, 0, 0x01}};
   } else {
     return network_from_route(plan);
   }
@@ -184,7 +186,7 @@ Resources::Resources(const ScanPlan& plan, std::unique_ptr<InjectedLink> link)
   }
   source = make_pcap_source(std::move(capture));
   for (unsigned thread = 0; thread < transmit_threads; ++thread) {
-    senders.push_back(plan.send_backend == SendBackendChoice::kLibnet
+    senders.push_back(plan.send_backend == SendBackend::kLibnet
                           ? make_libnet_sender(network.hop.interface)
                           : make_packet_socket_sender(network.hop.interface_index));
   }

@@ -32,10 +32,10 @@ class Resources {
 
   /// The MAC a probe to `target` goes to when it is not the router's: an on-link host's own, or
   /// null. `reachable` is false for an on-link host that never answered ARP (nothing is sent).
-  [[nodiscard]] const packet::MacAddress* neighbour_mac(std::uint32_t target, bool& reachable) const noexcept {
+  [[nodiscard]] const net::MacAddress* neighbour_mac(std::uint32_t target, bool& reachable) const noexcept {
     reachable = true;
     if (!network.any_on_link || !on_link(network.hop, target)) return nullptr;
-    const packet::MacAddress* mac = network.neighbours.find(target);
+    const net::MacAddress* mac = network.neighbours.find(target);
     reachable = mac != nullptr;
     return mac;
   }

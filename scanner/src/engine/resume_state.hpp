@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fd.hpp"
+#include "resume_file.hpp"
 #include "scanner/resume.hpp"
 #include "scanner/scan_order.hpp"
 #include "scanner/scan_plan.hpp"
@@ -16,14 +16,15 @@ namespace synscan::scanner::engine {
 
 class ResumeRecorder {
  public:
-  /// Creates the resume file now, while we may still write there (after the privilege drop we
-  /// could not). No file (a warning) when it cannot be created or there is only stdout output.
-  explicit ResumeRecorder(const ScanPlan& plan);
+  /// Creates the resume file now, while we may still write there (a root scan drops its
+  /// privileges before the first probe). No file (a warning) when it cannot be created; none
+  /// either when there is only stdout output and no --resume-file (resume_file.hpp).
+  explicit ResumeRecorder(const ScanPlan& plan) : plan_(plan), file_(ResumeFile::open(plan)) {}
 
   void group_done(std::uint64_t group) { state_.done_above.push_back(group); }
   /// A group cut short: its entries (state-table form) are saved, probes not final get sent again.
-  void group_in_flight(std::uint64_t group, std::vector<std::uint32_t> entries) {
-    state_.in_flight.emplace_back(group, std::move(entries));
+  void group_in_flight(std::uint64_t group, const std::vector<std::uint32_t>& entries) {
+    state_.in_flight.emplace_back(group, SavedGroup(entries));
   }
   /// Writes the file (errors are logged); `complete` marks a scan with nothing left to resume.
   void save(const ScanOrder& order, bool complete);
@@ -31,8 +32,7 @@ class ResumeRecorder {
  private:
   const ScanPlan& plan_;
   ResumeState state_;
-  Fd fd_;
-  std::string path_;
+  ResumeFile file_;
 };
 
 }  // namespace synscan::scanner::engine

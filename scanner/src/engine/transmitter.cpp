@@ -66,7 +66,7 @@ bool Transmitter::open_group() {
   if (next_group_ >= group_count_) return false;
   const GroupSlot at = resources_.window.locate(next_group_);
   if (!resources_.window.open(at, std::time(nullptr))) return false;
-  const std::vector<std::uint32_t>* saved = plan_.resume ? plan_.resume->saved_entries(next_group_) : nullptr;
+  const SavedGroup* saved = plan_.resume ? plan_.resume->saved_entries(next_group_) : nullptr;
   if (saved) restore_group(at, *saved);
   std::vector<std::uint32_t> addresses;
   if (!spare_addresses_.empty()) {  // reuse a finished group's buffer: no allocation per group
@@ -85,7 +85,7 @@ bool Transmitter::open_group() {
   return true;
 }
 
-void Transmitter::restore_group(GroupSlot at, const std::vector<std::uint32_t>& saved) {
+void Transmitter::restore_group(GroupSlot at, const SavedGroup& saved) {
   const ScanOrder& order = resources_.order;
   const std::size_t entries = std::min<std::size_t>(saved.size(), order.entries_in_group(at.group));
   for (std::size_t entry = 0; entry < entries; ++entry) {
@@ -213,7 +213,7 @@ std::uint32_t Transmitter::build(const ActiveGroup& group, std::uint64_t entry,
                                  std::byte* out) const noexcept {
   const std::uint32_t target = group.addresses[static_cast<std::size_t>(entry / probes_per_host_)];
   bool reachable;
-  const packet::MacAddress* neighbour = resources_.neighbour_mac(target, reachable);
+  const net::MacAddress* neighbour = resources_.neighbour_mac(target, reachable);
   if (!reachable) return 0;
   const std::uint32_t size =
       resources_.probes.write(static_cast<std::size_t>(entry % probes_per_host_), target, out);

@@ -18,6 +18,7 @@
 #include "engine/resources.hpp"
 #include "engine/shared.hpp"
 #include "rate/token_bucket.hpp"
+#include "scanner/resume.hpp"
 
 namespace synscan::scanner::engine {
 
@@ -59,7 +60,7 @@ class Transmitter {
   using Groups = std::deque<ActiveGroup>;
 
   bool open_group();
-  void restore_group(GroupSlot at, const std::vector<std::uint32_t>& saved);
+  void restore_group(GroupSlot at, const SavedGroup& saved);
   [[nodiscard]] Nanoseconds advance_groups(Nanoseconds now);
   [[nodiscard]] Groups::iterator find_sending();
   void send_batch(std::uint32_t budget);
