@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "net/ipv4_address.hpp"
 #include "format.hpp"
 #include "output/tools.hpp"
 
@@ -75,7 +76,7 @@ std::vector<std::string> write_scan(const ScanModel& scan,
       warnings.push_back(fmt::format(
           "{}: {} port(s) of {} were summarised in the input without a port list and are not in "
           "the output",
-          scan.origin, unlisted, detail::ipv4_text(address)));
+          scan.origin, unlisted, net::Ipv4Address(address).to_string()));
     }
     last_time = std::max(last_time, host.end_time);
   }

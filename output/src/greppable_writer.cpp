@@ -18,6 +18,7 @@
 // same; it is still counted in the footer's "hosts up").
 #include <fmt/format.h>
 
+#include "net/ipv4_address.hpp"
 #include "format.hpp"
 #include "writer_factories.hpp"
 
@@ -43,7 +44,7 @@ class GreppableWriter final : public ResultWriter {
     const PortListing listing(host.ports, only_open_);
     if (only_open_ && !listing.has_open_or_open_filtered()) return;
 
-    const std::string address = ipv4_text(host.address);
+    const std::string address = net::Ipv4Address(host.address).to_string();
     std::string record =
         fmt::format("Host: {} ()\tStatus: Up\nHost: {} ()\tPorts: ", address, address);
     bool first = true;

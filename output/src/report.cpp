@@ -14,6 +14,8 @@
 #include <cmath>
 #include <map>
 
+#include "net/ipv4_address.hpp"
+#include "net/port_ranges.hpp"
 #include "format.hpp"
 #include "output/tools.hpp"
 #include "report_parts.hpp"
@@ -198,10 +200,10 @@ void append_parameters(std::string& page, const ScanModel& scan, const ReportFac
   row("hosts-scanned", "addresses scanned",
       scan.hosts_total ? std::to_string(scan.hosts_total) : "not stated in the file");
   if (!scan.scanned_tcp_ports.empty()) {
-    row("tcp-ports", "TCP ports", detail::port_ranges_text(scan.scanned_tcp_ports));
+    row("tcp-ports", "TCP ports", net::format_port_ranges(scan.scanned_tcp_ports));
   }
   if (!scan.scanned_udp_ports.empty()) {
-    row("udp-ports", "UDP ports", detail::port_ranges_text(scan.scanned_udp_ports));
+    row("udp-ports", "UDP ports", net::format_port_ranges(scan.scanned_udp_ports));
   }
   const RunTime time = run_time_of(scan);
   row("duration", "duration", duration_text(time));
@@ -309,7 +311,7 @@ void append_top_hosts(std::string& page, const ScanModel& scan, const ReportFact
   for (std::size_t i = 0; i < std::min(facts.open_by_host.size(), kTopHosts); ++i) {
     const auto& [count, address] = facts.open_by_host[i];
     append(page, "<tr><td>{}</td><td class=\"number\">{}</td><td>{}</td></tr>\n",
-           detail::ipv4_text(address), count, open_ports_text(scan.hosts.at(address)));
+           net::Ipv4Address(address).to_string(), count, open_ports_text(scan.hosts.at(address)));
   }
   page += "</table>\n";
 }

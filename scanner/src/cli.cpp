@@ -19,7 +19,8 @@
 
 #include "engine.hpp"
 #include "fd.hpp"
-#include "next_hop.hpp"
+#include "net/ipv4_address.hpp"
+#include "net/mac_address.hpp"
 #include "scanner/errors.hpp"
 #include "output/top_ports.hpp"
 #include "scanner/resume.hpp"
@@ -359,9 +360,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   plan.ttl = parse_number<std::uint8_t>(ttl, "--ttl", 1, 255);
   if (!shard.empty()) plan.shard = parse_shard(shard);
   if (send_backend == "mmsg" || send_backend == "sendmmsg") {
-    plan.send_backend = SendBackendChoice::kPacketMmsg;
+    plan.send_backend = SendBackend::kPacketMmsg;
   } else if (send_backend == "libnet") {
-    plan.send_backend = SendBackendChoice::kLibnet;
+    plan.send_backend = SendBackend::kLibnet;
   } else {
     throw UsageError("invalid --send-backend '" + send_backend + "': expected mmsg or libnet");
   }
@@ -381,11 +382,19 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
     plan.seed = random_seed();
   }
   if (!source_ip.empty()) {
-    plan.source_ip = parse_ipv4(source_ip);
-    if (!plan.source_ip) throw UsageError("invalid -S address '" + source_ip + "'");
+    const auto address = net::Ipv4Address::parse(source_ip);
+    if (!address) {
+      throw UsageError("invalid -S address '" + source_ip + "': " + net::ipv4_problem(source_ip));
+    }
+    plan.source_ip = address->value();
   }
   if (!source_port.empty()) plan.source_port = parse_number<std::uint16_t>(source_port, "-g", 1, 65535);
-  if (!router_mac.empty()) plan.router_mac = parse_mac(router_mac);
+  if (!router_mac.empty()) {
+    plan.router_mac = net::MacAddress::parse(router_mac);
+    if (!plan.router_mac) {
+      throw UsageError("invalid --router-mac '" + router_mac + "': expected aa:bb:cc:dd:ee:ff");
+    }
+  }
 
   add_outputs();
   parsed.plan = std::move(plan);

@@ -29,6 +29,7 @@
 #include "packet/probe_template.hpp"
 #include "packet/reply.hpp"
 #include "packet/udp_payloads.hpp"
+#include "net/ipv4_address.hpp"
 #include "rate/token_bucket.hpp"
 #include "scanner/errors.hpp"
 #include "scanner/rtt_estimator.hpp"
@@ -283,22 +284,23 @@ void Scan::prepare_network() {
   }
   if (!hop_.router_mac_known && on_link_targets < plan_.targets.size()) {
     if (hop_.gateway_ip == 0) {
-      throw RuntimeError("no gateway toward " + format_ipv4(plan_.targets.at(0)) + " on " + hop_.interface +
-                         " for off-link targets (give --router-mac)");
+      throw RuntimeError("no gateway toward " + net::Ipv4Address(plan_.targets.at(0)).to_string() +
+                         " on " + hop_.interface + " for off-link targets (give --router-mac)");
     }
     const auto mac = resolve_mac(hop_, hop_.gateway_ip);
     if (!mac) {
-      throw RuntimeError("no ARP reply from gateway " + format_ipv4(hop_.gateway_ip) + " on " +
-                         hop_.interface + " (give --router-mac to skip ARP)");
+      throw RuntimeError("no ARP reply from gateway " +
+                         net::Ipv4Address(hop_.gateway_ip).to_string() + " on " + hop_.interface +
+                         " (give --router-mac to skip ARP)");
     }
     hop_.router_mac = *mac;
     hop_.router_mac_known = true;
   }
   any_on_link_ = on_link_targets > 0;
   spdlog::debug("interface {} ({}), source {}, gateway {}, next-hop MAC {}", hop_.interface,
-                format_mac(hop_.interface_mac), format_ipv4(hop_.source_ip),
-                hop_.gateway_ip ? format_ipv4(hop_.gateway_ip) : "on-link",
-                format_mac(hop_.router_mac));
+                hop_.interface_mac.to_string(), net::Ipv4Address(hop_.source_ip).to_string(),
+                hop_.gateway_ip ? net::Ipv4Address(hop_.gateway_ip).to_string() : "on-link",
+                hop_.router_mac.to_string());
 
 }
 
@@ -389,7 +391,7 @@ void Scan::prepare() {
     throw RuntimeError("interface " + hop_.interface + " is not Ethernet; not supported");
   }
   for (unsigned thread = 0; thread < transmit_threads_; ++thread) {
-    senders_.push_back(plan_.send_backend == SendBackendChoice::kLibnet
+    senders_.push_back(plan_.send_backend == SendBackend::kLibnet
                            ? make_libnet_sender(hop_.interface)
                            : make_packet_socket_sender(hop_.interface_index));
   }
@@ -402,7 +404,7 @@ void Scan::prepare() {
 std::uint32_t Scan::build_probe(std::uint32_t target, std::uint64_t entry,
                                 std::byte* out) const noexcept {
   const auto probe = static_cast<std::size_t>(entry % probes_per_host_);
-  const packet::MacAddress* neighbour_mac = nullptr;
+  const net::MacAddress* neighbour_mac = nullptr;
   if (any_on_link_ && on_link(hop_, target)) {
     neighbour_mac = neighbours_.find(target);
     if (!neighbour_mac) return 0;  // never answered ARP: down, nothing to send

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "next_hop.hpp"
+#include "net/ipv4_address.hpp"
+#include "net/mac_address.hpp"
+#include "net/port_ranges.hpp"
 #include "scanner/errors.hpp"
 
 namespace synscan::scanner {
@@ -34,13 +36,14 @@ std::string join_ranges(const std::vector<AddressRange>& ranges) {
   std::string text;
   for (const AddressRange& range : ranges) {
     if (!text.empty()) text += ',';
-    text += format_ipv4(range.first) + '-' + format_ipv4(range.last);
+    text +=
+        net::Ipv4Address(range.first).to_string() + '-' + net::Ipv4Address(range.last).to_string();
   }
   return text;
 }
 
-const char* backend_name(SendBackendChoice backend) {
-  return backend == SendBackendChoice::kLibnet ? "libnet" : "mmsg";
+const char* backend_name(SendBackend backend) {
+  return backend == SendBackend::kLibnet ? "libnet" : "mmsg";
 }
 
 }  // namespace
@@ -74,8 +77,8 @@ void write_resume_file(int fd, const std::string& path, const ScanPlan& plan, co
   out << "status " << (state.complete ? "complete" : "interrupted") << '\n';
   out << "command " << plan.command_line << '\n';
   out << "targets " << join_ranges(plan.targets.ranges()) << '\n';
-  out << "tcp " << format_port_ranges(plan.ports.tcp) << '\n';
-  out << "udp " << format_port_ranges(plan.ports.udp) << '\n';
+  out << "tcp " << net::format_port_ranges(plan.ports.tcp) << '\n';
+  out << "udp " << net::format_port_ranges(plan.ports.udp) << '\n';
   out << "rate " << plan.rate << '\n';
   out << "retries " << plan.retries << '\n';
   out << "wait " << plan.wait_seconds << '\n';
@@ -83,9 +86,9 @@ void write_resume_file(int fd, const std::string& path, const ScanPlan& plan, co
   out << "seed " << plan.seed << '\n';
   out << "shard " << plan.shard.index << '/' << plan.shard.count << '\n';
   if (!plan.interface.empty()) out << "interface " << plan.interface << '\n';
-  if (plan.source_ip) out << "source-ip " << format_ipv4(*plan.source_ip) << '\n';
+  if (plan.source_ip) out << "source-ip " << net::Ipv4Address(*plan.source_ip).to_string() << '\n';
   if (plan.source_port) out << "source-port " << *plan.source_port << '\n';
-  if (plan.router_mac) out << "router-mac " << format_mac(*plan.router_mac) << '\n';
+  if (plan.router_mac) out << "router-mac " << plan.router_mac->to_string() << '\n';
   out << "ttl " << unsigned{plan.ttl} << '\n';
   if (!plan.udp_payloads_file.empty()) out << "udp-payloads " << plan.udp_payloads_file << '\n';
   if (plan.only_open) out << "open 1\n";
@@ -189,14 +192,16 @@ ResumeState read_resume_file(const std::string& path, ScanPlan& plan) {
       } else if (key == "interface") {
         plan.interface = rest;
       } else if (key == "source-ip") {
-        plan.source_ip = parse_ipv4(rest);
-        if (!plan.source_ip) fail("bad source-ip");
+        const auto address = net::Ipv4Address::parse(rest);
+        if (!address) fail("bad source-ip");
+        plan.source_ip = address->value();
       } else if (key == "source-port") {
         unsigned port = 0;
         number(port);
         plan.source_port = static_cast<std::uint16_t>(port);
       } else if (key == "router-mac") {
-        plan.router_mac = parse_mac(rest);
+        plan.router_mac = net::MacAddress::parse(rest);
+        if (!plan.router_mac) fail("bad router-mac");
       } else if (key == "ttl") {
         unsigned ttl = 0;
         number(ttl);
@@ -208,7 +213,7 @@ ResumeState read_resume_file(const std::string& path, ScanPlan& plan) {
       } else if (key == "user") {
         plan.user = rest;
       } else if (key == "send-backend") {
-        plan.send_backend = rest == "libnet" ? SendBackendChoice::kLibnet : SendBackendChoice::kPacketMmsg;
+        plan.send_backend = rest == "libnet" ? SendBackend::kLibnet : SendBackend::kPacketMmsg;
       } else if (key == "tx-threads") {
         number(plan.transmit_threads);
         if (plan.transmit_threads < 1 || plan.transmit_threads > 16) fail("bad tx-threads");

@@ -25,6 +25,7 @@ import argparse
 import dataclasses
 import hashlib
 import ipaddress
+import json
 import os
 import random
 import re
@@ -201,6 +202,9 @@ def parse_ports(spec) -> list[int]:
 # nft ruleset (generated from RULES)
 # ----------------------------------------------------------------------------------------------
 
+_PROTO_NUMBERS = {"tcp": 6, "udp": 17}
+
+
 def _dotted(i: int) -> str:
     return str(ipaddress.IPv4Address(i))
 
@@ -224,15 +228,30 @@ def nft_ruleset(table: str, prefix: str, loss: int = 0) -> str:
 
 
 def _loss_chains(net: ipaddress.IPv4Network, loss: int) -> list[str]:
+    """Random loss both ways, and a record of what got through: after the output drop, every
+    reply that left is added to a set, so a test knows exactly which pairs had at least one reply
+    delivered (Lab.delivered_replies()). TCP/UDP replies by (protocol, address, source port);
+    ICMP destination-unreachable by its quoted probe (protocol @th,136,8, destination
+    @th,192,32 and destination port @th,240,16: ICMP header 8 bytes, then the probe's 20-byte IP
+    header)."""
     if not loss:
         return []
-    return ["  chain prerouting {",
+    return ["  set delivered {",
+            "    typeof meta l4proto . ip saddr . th sport; flags dynamic; size 4194304;",
+            "  }",
+            "  set delivered_icmp {",
+            "    typeof @th,136,8 . @th,192,32 . @th,240,16; flags dynamic; size 4194304;",
+            "  }",
+            "  chain prerouting {",
             "    type filter hook prerouting priority -300; policy accept;",
             f"    ip daddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss in\"",
             "  }",
             "  chain output {",
             "    type filter hook output priority -300; policy accept;",
             f"    ip saddr {net} numgen random mod 100 < {int(loss)} counter drop comment \"loss out\"",
+            f"    ip saddr {net} meta l4proto {{ tcp, udp }} add @delivered {{ meta l4proto . ip saddr . th sport }}",
+            "    icmp type destination-unreachable "
+            "add @delivered_icmp { @th,136,8 . @th,192,32 . @th,240,16 }",
             "  }"]
 
 
@@ -485,7 +504,15 @@ class Lab:
                            ("net.ipv4.tcp_max_syn_backlog", 1048576),
                            ("net.core.somaxconn", 65535),
                            ("net.ipv4.tcp_syncookies", 1),
-                           ("net.ipv4.tcp_synack_retries", 1)):
+                           # Under loss no SYN-ACK retransmission by timer: every reply is
+                           # then an answer to a probe, so a delivered reply (nft set
+                           # `delivered`) is one the scanner waits for ...
+                           ("net.ipv4.tcp_synack_retries", 0 if self.loss else 1),
+                           # ... and every retried SYN is answered: by default a SYN_RECV
+                           # socket re-answers a retransmitted SYN once per 500 ms, so a
+                           # third try often got no reply at all and only the loss rules
+                           # should take replies.
+                           ("net.ipv4.tcp_invalid_ratelimit", 0 if self.loss else 500)):
             self._sysctl(T, key, value)
         _run(["ip", "netns", "exec", T, "nft", "-f", "-"],
              input=nft_ruleset(self.table, self.prefix))
@@ -561,6 +588,32 @@ class Lab:
                 time.sleep(0.05)
 
     # -- observation ---------------------------------------------------------------------------
+    def loss_counters(self) -> dict:
+        """Packets the loss rules dropped: {'in': probes, 'out': replies} (-1 when absent)."""
+        out = {}
+        for chain, key in (("prerouting", "in"), ("output", "out")):
+            text = _run(self.in_target("nft", "list", "chain", "inet", self.table, chain),
+                        check=False).stdout
+            m = re.search(rf'counter packets (\d+) bytes \d+ drop comment "loss {key}"', text)
+            out[key] = int(m.group(1)) if m else -1
+        return out
+
+    def delivered_replies(self) -> set:
+        """With loss on: every (address, proto, port) pair of which at least one reply left the
+        target namespace past the loss rule (a reply to any try of the probe)."""
+        pairs = set()
+        for name in ("delivered", "delivered_icmp"):
+            text = _run(self.in_target("nft", "-j", "list", "set", "inet", self.table, name)).stdout
+            for item in json.loads(text)["nftables"]:
+                for elem in item.get("set", {}).get("elem", []):
+                    value = elem["elem"]["val"] if isinstance(elem, dict) and "elem" in elem else elem
+                    proto, addr, port = value["concat"]
+                    proto = _PROTO_NUMBERS.get(proto, proto)
+                    if name == "delivered_icmp":
+                        addr = str(ipaddress.IPv4Address(int(addr)))
+                    pairs.add((addr, {6: "tcp", 17: "udp"}.get(proto, str(proto)), int(port)))
+        return pairs
+
     def probe_counter(self) -> int:
         """Packets the target namespace received for the prefix (the nft 'probes' counter)."""
         out = _run(self.in_target("nft", "list", "chain", "inet", self.table, "input")).stdout

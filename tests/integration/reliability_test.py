@@ -6,10 +6,12 @@ namespace only, and removes everything in `finally` and, should it be killed, by
 reaper. Scanners run only inside the lab's scanner namespace; targets are in 198.18.0.0/15.
 
   loss   nftables `numgen random mod 100 < N drop` on the target namespace's prerouting and output
-         hooks (lab.py --loss). Under loss a port may only degrade to filtered/no-response, never
-         to a wrong state. Figure: open ports found / open ports of the truth.
+         hooks (lab.py --loss); nft sets record every reply that got past the drop. Exact: a
+         pair with a delivered reply has its true state, a pair whose every reply was lost is
+         filtered/no-response, nothing else (so the misses allowed are the pairs the loss took
+         completely, counted). Figure: open ports found / open ports of the truth.
            reliability_test.py --synscan S loss --loss 2 --targets 198.18.0.0/16 --rate 50000 \
-               --min-found 99.99 [--masscan]
+               [--min-found 99.99] [--masscan]
   dup    an `ip`-family nft table in the target namespace whose postrouting chain does
          `dup to <scanner> device <veth>` for every reply: each reply reaches the scanner twice.
          Outputs must be exactly the truth (each pair once in JSONL, each host once in XML) and
@@ -204,7 +206,45 @@ def judge_lossy(exp: check_scan.Expected, run: ScanRun) -> dict:
     except (ET.ParseError, OSError, ValueError, AttributeError) as err:
         r["errors"].append(f"xml: {err}")
     r["found_pct"] = 100.0 * r["open_found"] / r["open_truth"] if r["open_truth"] else 100.0
+    r["records"] = seen
     return r
+
+
+def judge_delivery(exp: check_scan.Expected, r: dict, delivered: set, tries: int, loss: int) -> bool:
+    """The exact statistic of a loss test: lab.delivered_replies() names every pair of which at
+    least one reply got past the loss rules. Such a pair must have its true state; a pair whose
+    every reply was lost (probe or reply dropped, on every try) can only be filtered/no-response.
+    So the misses allowed are exactly the pairs the loss rules took completely, counted, not
+    estimated from the loss rate."""
+    missed, unexplained, lost_all, lost_open = [], [], 0, 0
+    for key, want in exp.pairs.items():
+        if want.reason == "no-response":
+            continue  # no reply to lose: judge_lossy already requires the exact state
+        got = r["records"].get(key)
+        if key in delivered:
+            if got != want:
+                missed.append((key, want, got))
+        else:
+            lost_all += 1
+            lost_open += want.state == "open"
+            if got is not None and got != NO_RESPONSE:
+                unexplained.append((key, want, got))
+    q = 1 - (1 - loss / 100) ** 2
+    print(f"  delivery: {lost_all} answering pairs ({lost_open} open) had no reply delivered in their "
+          f"{tries} tries (expected from the loss rate alone ~{q ** tries * r['open_truth']:.1f} open); "
+          f"open found {r['open_found']} = {r['open_truth']} - {lost_open}: "
+          f"{'exact' if r['open_found'] == r['open_truth'] - lost_open else 'NOT exact'}")
+    for key, want, got in missed[:20]:
+        print(f"  missed although a reply got through: {key[0]}:{key[2]}/{key[1]} truth "
+              f"{check_scan.fmt(want)} got {check_scan.fmt(got) if got else 'nothing'}")
+    for key, want, got in unexplained[:20]:
+        print(f"  reported without any delivered reply (the lab's record is incomplete): "
+              f"{key[0]}:{key[2]}/{key[1]} got {check_scan.fmt(got)}")
+    ok = not missed and not unexplained and r["open_found"] == r["open_truth"] - lost_open
+    if not ok:
+        print(f"FAIL: {len(missed)} pairs missed although a reply was delivered, "
+              f"{len(unexplained)} reported without a delivered reply")
+    return ok
 
 
 def print_lossy(r: dict, label: str):
@@ -405,7 +445,14 @@ def test_loss(args, loss, masscan=False, min_found=None, run_synscan_too=True) -
                 print(f"  {ln}")
             r = judge_lossy(exp, run)
             print_lossy(r, f"synscan loss {loss}%")
-            fig.update(synscan_found=r["found_pct"], synscan_open=(r["open_found"], r["open_truth"]),
+            dropped = lab.loss_counters()
+            print(f"  loss rules dropped {dropped['in']} probes and {dropped['out']} replies")
+            if min(dropped.values()) <= 0:
+                print("FAIL: a loss rule dropped nothing (lab problem: the test would prove nothing)")
+                ok = False
+            if not judge_delivery(exp, r, lab.delivered_replies(), args.retries + 1, loss):
+                ok = False
+            fig.update(synscan_dropped=dropped, synscan_found=r["found_pct"], synscan_open=(r["open_found"], r["open_truth"]),
                        synscan_wrong=len(r["wrong"]), synscan_degraded=r["degraded"],
                        synscan_wall=run.wall, synscan_sent=run.sent, synscan_retries=run.retries_sent)
             bad = run.rc != 0 or r["wrong"] or r["missing"] or r["duplicates"] or r["errors"]

@@ -90,7 +90,7 @@ TEST(CommandLine, MaxTargetsGuards) {
 
 TEST(CommandLine, TransmitOptions) {
   ScanPlan plan = parse({"198.18.0.1", "--send-backend", "libnet", "--tx-threads", "2", "--offline"});
-  EXPECT_EQ(plan.send_backend, SendBackendChoice::kLibnet);
+  EXPECT_EQ(plan.send_backend, SendBackend::kLibnet);
   EXPECT_EQ(plan.transmit_threads, 2u);
   EXPECT_TRUE(plan.offline);
   EXPECT_THROW((void)parse_command_line({"198.18.0.1", "--send-backend", "pigeon"}, no_dns), UsageError);

@@ -52,7 +52,7 @@ ScanPlan sample_plan() {
   plan.seed = 123456789012345ull;
   plan.shard = {2, 3};
   plan.interface = "veth0";
-  plan.router_mac = packet::MacAddress{2, 0, 0, 0, 0, 9};
+  plan.router_mac = net::MacAddress{2, 0, 0, 0, 0, 9};
   plan.only_open = true;
   plan.transmit_threads = 2;
   plan.command_line = "synscan -p 22,80,443 198.18.0.0/24";
