@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "net/ipv4_address.hpp"
 #include "format.hpp"
 #include "output/tools.hpp"
 
@@ -139,7 +140,7 @@ std::string diff_text(const ScanDiff& diff) {
   std::string text;
   for (const Change& change : diff.changes) {
     fmt::format_to(std::back_inserter(text), "{}: {}", to_string(change.kind),
-                   detail::ipv4_text(change.address));
+                   net::Ipv4Address(change.address).to_string());
     if (change.port) {
       fmt::format_to(std::back_inserter(text), " {} ({} -> {})", port_text(change), change.from,
                      change.to);
@@ -161,7 +162,7 @@ std::string diff_json(const ScanDiff& diff) {
     text += "{\"kind\":";
     detail::append_json_string(text, to_string(change.kind));
     text += ",\"ip\":";
-    detail::append_json_string(text, detail::ipv4_text(change.address));
+    detail::append_json_string(text, net::Ipv4Address(change.address).to_string());
     text += ",\"port\":";
     detail::append_json_string(text, port_text(change));
     text += ",\"from\":";

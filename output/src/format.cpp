@@ -20,30 +20,6 @@ std::string ctime_text(std::time_t when) {
                      local.tm_sec, local.tm_year + 1900);
 }
 
-std::string ipv4_text(std::uint32_t address) {
-  return fmt::format("{}.{}.{}.{}", address >> 24, (address >> 16) & 0xffU, (address >> 8) & 0xffU,
-                     address & 0xffU);
-}
-
-std::string port_ranges_text(std::span<const std::uint16_t> ports) {
-  std::vector<std::uint16_t> sorted(ports.begin(), ports.end());
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  std::string text;
-  for (std::size_t first = 0; first < sorted.size();) {
-    std::size_t last = first;
-    while (last + 1 < sorted.size() && sorted[last + 1] == sorted[last] + 1) ++last;
-    if (!text.empty()) text += ',';
-    if (last == first) {
-      fmt::format_to(std::back_inserter(text), "{}", sorted[first]);
-    } else {
-      fmt::format_to(std::back_inserter(text), "{}-{}", sorted[first], sorted[last]);
-    }
-    first = last + 1;
-  }
-  return text;
-}
-
 std::string hosts_summary_text(std::uint64_t hosts_total, std::uint64_t hosts_up) {
   return fmt::format("{} IP address{} ({} host{} up)", hosts_total, hosts_total == 1 ? "" : "es",
                      hosts_up, hosts_up == 1 ? "" : "s");

@@ -17,12 +17,6 @@ namespace synscan::output::detail {
 /// "Wed Nov 25 03:57:44 2026" (day of month space-padded). English names regardless of locale.
 std::string ctime_text(std::time_t when);
 
-/// Dotted quad of a host-byte-order IPv4 address.
-std::string ipv4_text(std::uint32_t address);
-
-/// nmap's port-list spelling: sorted, duplicates dropped, runs joined: "22,80,8000-8100".
-std::string port_ranges_text(std::span<const std::uint16_t> ports);
-
 /// nmap's run summary counts: "1 IP address (1 host up)", "256 IP addresses (3 hosts up)".
 std::string hosts_summary_text(std::uint64_t hosts_total, std::uint64_t hosts_up);
 

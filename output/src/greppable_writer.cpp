@@ -18,6 +18,7 @@
 // same; it is still counted in the footer's "hosts up").
 #include <fmt/format.h>
 
+#include "net/ipv4_address.hpp"
 #include "format.hpp"
 #include "writer_factories.hpp"
 
@@ -43,7 +44,7 @@ class GreppableWriter final : public ResultWriter {
     const PortListing listing(host.ports, only_open_);
     if (only_open_ && !listing.has_open_or_open_filtered()) return;
 
-    const std::string address = ipv4_text(host.address);
+    const std::string address = net::Ipv4Address(host.address).to_string();
     std::string record =
         fmt::format("Host: {} ()\tStatus: Up\nHost: {} ()\tPorts: ", address, address);
     bool first = true;
@@ -73,10 +74,12 @@ class GreppableWriter final : public ResultWriter {
       // A comment line, so greppable parsers (which skip '#') are unaffected.
       footer += "# synscan scan interrupted: results are incomplete\n";
     }
-    fmt::format_to(std::back_inserter(footer), "# synscan done at {} -- {} scanned in {} seconds\n",
+    fmt::format_to(std::back_inserter(footer), "# synscan done at {} -- {} scanned{}\n",
                    ctime_text(summary.end_time),
                    hosts_summary_text(summary.hosts_total, summary.hosts_up),
-                   elapsed_text(summary.elapsed_seconds));
+                   summary.elapsed_seconds >= 0
+                       ? fmt::format(" in {} seconds", elapsed_text(summary.elapsed_seconds))
+                       : std::string("; run time not recorded"));
     file_->write(footer);
     file_->flush();
   }

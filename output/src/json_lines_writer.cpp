@@ -14,6 +14,7 @@
 // With --open only open and open|filtered results are written.
 #include <fmt/format.h>
 
+#include "net/ipv4_address.hpp"
 #include "format.hpp"
 #include "output/top_ports.hpp"
 #include "writer_factories.hpp"
@@ -42,7 +43,7 @@ class JsonLinesWriter final : public ResultWriter {
     if (only_open_ && !shown_with_open_only(result.state)) return;
     line_.clear();
     line_ += "{\"ip\":\"";
-    line_ += ipv4_text(address);
+    line_ += net::Ipv4Address(address).to_string();
     fmt::format_to(std::back_inserter(line_),
                    "\",\"port\":{},\"proto\":\"{}\",\"state\":\"{}\",\"reason\":\"{}\",\"ttl\":{},"
                    "\"service\":",

@@ -6,6 +6,7 @@
 // are balanced, attributes are quoted, entities are known — and ignores what does not (text,
 // unknown elements such as <times>, <os>, <script>). It never recurses, so no input can exhaust
 // the stack, and every error carries the line it was found on.
+#include "net/ipv4_address.hpp"
 #include "output/scan_file.hpp"
 
 #include <algorithm>
@@ -57,19 +58,6 @@ double seconds_or_unknown(std::string_view text) {
   return value && *value >= 0 ? *value : -1;
 }
 
-std::optional<std::uint32_t> ipv4_from(std::string_view text) {
-  std::uint32_t address = 0;
-  for (int octet = 0; octet < 4; ++octet) {
-    const std::size_t dot = octet < 3 ? text.find('.') : text.size();
-    if (dot == std::string_view::npos || dot == 0 || dot > 3) return std::nullopt;
-    const auto value = number_from<unsigned>(text.substr(0, dot));
-    if (!value || *value > 255) return std::nullopt;
-    address = (address << 8) | *value;
-    text.remove_prefix(octet < 3 ? dot + 1 : dot);
-  }
-  return text.empty() ? std::optional(address) : std::nullopt;
-}
-
 std::optional<Protocol> protocol_from(std::string_view text) {
   for (const Protocol protocol : {Protocol::kTcp, Protocol::kUdp}) {
     if (text == to_string(protocol)) return protocol;
@@ -98,10 +86,16 @@ std::uint16_t port_or_fail(const Location& at, std::string_view text) {
   return static_cast<std::uint16_t>(*port);
 }
 
+// net::Ipv4Address's rule: a leading zero is refused here as everywhere (nmap never writes one).
 std::uint32_t address_or_fail(const Location& at, std::string_view text) {
-  const auto address = ipv4_from(text);
-  if (!address) at.fail("bad IPv4 address '" + std::string(text) + "'");
-  return *address;
+  const auto address = net::Ipv4Address::parse(text);
+  if (!address && text.find(':') != std::string_view::npos) {
+    at.fail("IPv6 address '" + std::string(text) + "': synscan reads IPv4 results only");
+  }
+  if (!address) {
+    at.fail("bad IPv4 address '" + std::string(text) + "': " + net::ipv4_problem(text));
+  }
+  return address->value();
 }
 
 PortState state_or_fail(const Location& at, std::string_view text) {
@@ -616,7 +610,12 @@ class XmlScanReader {
       if (into) into->insert(into->end(), ports.begin(), ports.end());
     } else if (tag.name == "finished") {
       model_.end_time = time_or_fail(at, tag.attribute_or("time", ""));
-      model_.elapsed_seconds = seconds_or_unknown(tag.attribute_or("elapsed", ""));
+      // A summary without "scanned in" (synscan convert's "run time not recorded") marks the
+      // DTD-required elapsed as a placeholder.
+      const std::string_view summary = tag.attribute_or("summary", " scanned in ");
+      model_.elapsed_seconds = summary.find(" scanned in ") == std::string_view::npos
+                                   ? -1
+                                   : seconds_or_unknown(tag.attribute_or("elapsed", ""));
     } else if (tag.name == "hosts") {
       model_.hosts_total = count_or_fail(at, tag.attribute_or("total", ""), "host count");
     } else if (tag.name == "port" || tag.name == "address" || tag.name == "extraports") {
@@ -671,7 +670,8 @@ class XmlScanReader {
     } else if (type == "ipv6" && !host_has_address_ && !host_skipped_) {
       host_skipped_ = true;
       model_.warnings.push_back(at.where() + ": IPv6 host " +
-                                std::string(tag.attribute_or("addr", "")) + " skipped");
+                                std::string(tag.attribute_or("addr", "")) +
+                                " skipped (synscan reads IPv4 results only)");
     }
   }
 
@@ -944,7 +944,7 @@ void normalise_ports(ScannedHost& host, const std::string& origin,
     if (kept.result.state != port.result.state || kept.result.reason != port.result.reason) {
       const bool replace = more_informative(port.result, kept.result);
       const PortResult& winner = replace ? port.result : kept.result;
-      warnings.push_back(origin + ": " + detail::ipv4_text(host.address) + " " +
+      warnings.push_back(origin + ": " + net::Ipv4Address(host.address).to_string() + " " +
                          std::to_string(port.result.port) + "/" + to_string(port.result.protocol) +
                          " is both " + to_string(kept.result.state) + " (" +
                          to_string(kept.result.reason) + ") and " + to_string(port.result.state) +

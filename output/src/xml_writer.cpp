@@ -37,6 +37,8 @@
 #include <fmt/format.h>
 
 #include "format.hpp"
+#include "net/ipv4_address.hpp"
+#include "net/port_ranges.hpp"
 #include "writer_factories.hpp"
 
 namespace synscan::output::detail {
@@ -78,13 +80,13 @@ class XmlWriter final : public ResultWriter {
       fmt::format_to(
           std::back_inserter(head),
           "<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"{}\" services=\"{}\"/>\n",
-          info.tcp_ports.size(), port_ranges_text(info.tcp_ports));
+          info.tcp_ports.size(), net::format_port_ranges(info.tcp_ports));
     }
     if (!info.udp_ports.empty()) {
       fmt::format_to(
           std::back_inserter(head),
           "<scaninfo type=\"udp\" protocol=\"udp\" numservices=\"{}\" services=\"{}\"/>\n",
-          info.udp_ports.size(), port_ranges_text(info.udp_ports));
+          info.udp_ports.size(), net::format_port_ranges(info.udp_ports));
     }
     head += "<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n";
     file_->write(head);
@@ -105,7 +107,8 @@ class XmlWriter final : public ResultWriter {
                    "reason_ttl=\"{}\"/>\n<address addr=\"{}\" addrtype=\"ipv4\"/>\n"
                    "<hostnames/>\n<ports>",
                    static_cast<long long>(host.start_time), static_cast<long long>(host.end_time),
-                   to_string(status.reason), status.reason_ttl, ipv4_text(host.address));
+                   to_string(status.reason), status.reason_ttl,
+                   net::Ipv4Address(host.address).to_string());
     for (const IgnoredState& ignored : listing.ignored_states()) {
       fmt::format_to(std::back_inserter(element), "<extraports state=\"{}\" count=\"{}\">\n",
                      to_string(ignored.state), ignored.count);
@@ -113,7 +116,7 @@ class XmlWriter final : public ResultWriter {
         fmt::format_to(std::back_inserter(element),
                        "<extrareasons reason=\"{}\" count=\"{}\" proto=\"{}\" ports=\"{}\"/>\n",
                        to_string(group.reason), group.count, to_string(group.protocol),
-                       port_ranges_text(group.ports));
+                       net::format_port_ranges(group.ports));
       }
       element += "</extraports>\n";
     }
@@ -141,10 +144,14 @@ class XmlWriter final : public ResultWriter {
     if (!begun_ || finished_) return;
     finished_ = true;
     const std::string end_text = ctime_text(summary.end_time);
-    const std::string elapsed = elapsed_text(summary.elapsed_seconds);
+    // nmap.dtd requires elapsed; when it is unknown the summary says so without "scanned in",
+    // which is how scan_file.cpp tells a stated 0 from an unknown run time.
+    const bool known = summary.elapsed_seconds >= 0;
+    const std::string elapsed = elapsed_text(known ? summary.elapsed_seconds : 0);
     const std::string summary_text =
-        fmt::format("synscan done at {}; {} scanned in {} seconds", end_text,
-                    hosts_summary_text(summary.hosts_total, summary.hosts_up), elapsed);
+        fmt::format("synscan done at {}; {} scanned{}", end_text,
+                    hosts_summary_text(summary.hosts_total, summary.hosts_up),
+                    known ? fmt::format(" in {} seconds", elapsed) : "; run time not recorded");
     const std::uint64_t hosts_down =
         summary.hosts_total > summary.hosts_up ? summary.hosts_total - summary.hosts_up : 0;
     std::string tail;

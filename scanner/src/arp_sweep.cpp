@@ -17,7 +17,7 @@
 
 namespace synscan::scanner {
 
-const packet::MacAddress* NeighbourMacs::find(std::uint32_t address) const noexcept {
+const net::MacAddress* NeighbourMacs::find(std::uint32_t address) const noexcept {
   const auto it = std::lower_bound(entries_.begin(), entries_.end(), address,
                                    [](const auto& entry, std::uint32_t key) { return entry.first < key; });
   return it != entries_.end() && it->first == address ? &it->second : nullptr;
@@ -44,7 +44,7 @@ NeighbourMacs arp_sweep(const NextHop& hop, const TargetSet& targets, double pac
       if (on_link(hop, static_cast<std::uint32_t>(address))) pending.push_back(static_cast<std::uint32_t>(address));
     }
   }
-  std::vector<std::pair<std::uint32_t, packet::MacAddress>> found;
+  std::vector<std::pair<std::uint32_t, net::MacAddress>> found;
   if (pending.empty()) return NeighbourMacs{};
 
   const Fd socket_fd = open_arp_socket(hop, true);
@@ -55,7 +55,7 @@ NeighbourMacs arp_sweep(const NextHop& hop, const TargetSet& targets, double pac
       const ssize_t length = ::recv(socket_fd.get(), reply, sizeof reply, 0);
       if (length < 0) return;
       std::uint32_t sender;
-      packet::MacAddress mac;
+      net::MacAddress mac;
       if (parse_arp_reply(reply, static_cast<std::size_t>(length), sender, mac)) found.emplace_back(sender, mac);
     }
   };
@@ -84,7 +84,8 @@ NeighbourMacs arp_sweep(const NextHop& hop, const TargetSet& targets, double pac
                             [](const auto& a, const auto& b) { return a.first == b.first; }),
                 found.end());
     std::erase_if(pending, [&](std::uint32_t address) {
-      return std::binary_search(found.begin(), found.end(), std::make_pair(address, packet::MacAddress{}),
+      return std::binary_search(found.begin(), found.end(),
+                                std::make_pair(address, net::MacAddress{}),
                                 [](const auto& a, const auto& b) { return a.first < b.first; });
     });
   }

@@ -16,14 +16,14 @@ namespace synscan::scanner {
 class NeighbourMacs {
  public:
   NeighbourMacs() = default;
-  explicit NeighbourMacs(std::vector<std::pair<std::uint32_t, packet::MacAddress>> sorted)
+  explicit NeighbourMacs(std::vector<std::pair<std::uint32_t, net::MacAddress>> sorted)
       : entries_(std::move(sorted)) {}
   /// The MAC of an on-link address, or nullptr when it never answered ARP. O(log n), no allocation.
-  [[nodiscard]] const packet::MacAddress* find(std::uint32_t address) const noexcept;
+  [[nodiscard]] const net::MacAddress* find(std::uint32_t address) const noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
  private:
-  std::vector<std::pair<std::uint32_t, packet::MacAddress>> entries_;
+  std::vector<std::pair<std::uint32_t, net::MacAddress>> entries_;
 };
 
 /// Whether `address` is on the interface's subnet (and so needs its own MAC).

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "scanner/errors.hpp"
-#include "scanner/targets.hpp"
+#include "net/ipv4_address.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -63,7 +63,7 @@ std::string reply_filter(std::uint32_t source_ip, std::uint16_t first_port,
   return fmt::format(
       "ip dst host {0} and (((tcp or udp) and dst portrange {1}-{2}) or "
       "(icmp and (icmp[0] == 3 or icmp[0] == 11)))",
-      format_ipv4(source_ip), first_port, last_port);
+      net::Ipv4Address(source_ip).to_string(), first_port, last_port);
 }
 
 }  // namespace synscan::scanner

@@ -32,8 +32,6 @@ class FrameSender {
   virtual std::size_t send(std::span<const FrameRef> frames, SendCounters& counters) = 0;
 };
 
-enum class SendBackend : std::uint8_t { kPacketMmsg, kLibnet };
-
 /// sendmmsg on an AF_PACKET socket bound to `interface_index`, with PACKET_QDISC_BYPASS.
 /// Throws RuntimeError (with a privileges hint on EPERM) when the socket cannot be opened.
 std::unique_ptr<FrameSender> make_packet_socket_sender(int interface_index);

@@ -17,10 +17,11 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include "fd.hpp"
+#include "net/ipv4_address.hpp"
 #include "scanner/errors.hpp"
-#include "scanner/targets.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -37,12 +38,13 @@ std::uint32_t kernel_source_for(std::uint32_t target) {
   address.sin_port = htons(9);
   address.sin_addr.s_addr = htonl(target);
   if (::connect(socket_fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    throw RuntimeError("no route to " + format_ipv4(target) + ": " + errno_text());
+    throw RuntimeError("no route to " + net::Ipv4Address(target).to_string() + ": " + errno_text());
   }
   sockaddr_in local{};
   socklen_t length = sizeof local;
   if (::getsockname(socket_fd.get(), reinterpret_cast<sockaddr*>(&local), &length) != 0) {
-    throw RuntimeError("cannot read the source address toward " + format_ipv4(target));
+    throw RuntimeError("cannot read the source address toward " +
+                       net::Ipv4Address(target).to_string());
   }
   return ntohl(local.sin_addr.s_addr);
 }
@@ -74,14 +76,14 @@ std::vector<RouteRow> read_routes() {
   return rows;
 }
 
-packet::MacAddress interface_mac(const std::string& name) {
+net::MacAddress interface_mac(const std::string& name) {
   Fd socket_fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ifreq request{};
   std::strncpy(request.ifr_name, name.c_str(), IFNAMSIZ - 1);
   if (!socket_fd.valid() || ::ioctl(socket_fd.get(), SIOCGIFHWADDR, &request) != 0) {
     throw RuntimeError("cannot read the MAC address of interface " + name + ": " + errno_text());
   }
-  packet::MacAddress mac;
+  net::MacAddress mac;
   std::memcpy(mac.data(), request.ifr_hwaddr.sa_data, mac.size());
   return mac;
 }
@@ -122,13 +124,15 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
   } else {
     const std::uint32_t source = kernel_source_for(first_target);
     if (!find_interface_address("", source, hop)) {
-      throw RuntimeError("no interface holds source address " + format_ipv4(source));
+      throw RuntimeError("no interface holds source address " +
+                         net::Ipv4Address(source).to_string());
     }
     if (!overrides.source_ip) hop.source_ip = source;
   }
   if (hop.interface == "lo") {
-    throw RuntimeError("the route to " + format_ipv4(first_target) +
-                       " uses the loopback interface; raw scanning of local addresses is not supported");
+    throw RuntimeError(
+        "the route to " + net::Ipv4Address(first_target).to_string() +
+        " uses the loopback interface; raw scanning of local addresses is not supported");
   }
   hop.interface_index = static_cast<int>(::if_nametoindex(hop.interface.c_str()));
   if (hop.interface_index == 0) throw RuntimeError("interface " + hop.interface + " not found");
@@ -147,7 +151,8 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
     }
   }
   if (best_prefix < 0 && overrides.interface.empty()) {
-    throw RuntimeError("no route to " + format_ipv4(first_target) + " in /proc/net/route");
+    throw RuntimeError("no route to " + net::Ipv4Address(first_target).to_string() +
+                       " in /proc/net/route");
   }
   if (overrides.router_mac) {
     hop.router_mac = *overrides.router_mac;
@@ -158,19 +163,19 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
 
 namespace {
 
-std::optional<packet::MacAddress> neighbour_table_mac(const std::string& interface,
-                                                      std::uint32_t address) {
+std::optional<net::MacAddress> neighbour_table_mac(const std::string& interface,
+                                                   std::uint32_t address) {
   std::ifstream file("/proc/net/arp");
   std::string line;
   std::getline(file, line);
-  const std::string wanted = format_ipv4(address);
+  const std::string wanted = net::Ipv4Address(address).to_string();
   while (std::getline(file, line)) {
     std::istringstream fields(line);
     std::string ip, type, flags, mac, mask, device;
     if (!(fields >> ip >> type >> flags >> mac >> mask >> device)) continue;
     if (ip != wanted || device != interface) continue;
     if (!(std::stoul(flags, nullptr, 16) & ATF_COM)) continue;  // incomplete entry
-    return parse_mac(mac);
+    return net::MacAddress::parse(mac);  // nullopt for a malformed entry
   }
   return std::nullopt;
 }
@@ -194,8 +199,8 @@ Fd open_arp_socket(const NextHop& hop, bool nonblocking) {
   return socket_fd;
 }
 
-std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
-                                              int attempts, int timeout_ms) {
+std::optional<net::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address, int attempts,
+                                           int timeout_ms) {
   if (auto known = neighbour_table_mac(hop.interface, address)) return known;
 
   const Fd socket_fd = open_arp_socket(hop, false);
@@ -215,7 +220,7 @@ std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t 
       std::uint8_t reply[128];
       const ssize_t length = ::recv(socket_fd.get(), reply, sizeof reply, 0);
       std::uint32_t sender;
-      packet::MacAddress mac;
+      net::MacAddress mac;
       if (length <= 0 || !parse_arp_reply(reply, static_cast<std::size_t>(length), sender, mac) ||
           sender != address) {
         continue;
@@ -240,34 +245,13 @@ void fill_arp_request(std::uint8_t* frame, const NextHop& hop, std::uint32_t tar
 }
 
 bool parse_arp_reply(const std::uint8_t* frame, std::size_t length, std::uint32_t& sender,
-                     packet::MacAddress& mac) noexcept {
+                     net::MacAddress& mac) noexcept {
   if (length < kArpFrameSize || frame[12] != 0x08 || frame[13] != 0x06 || frame[21] != 2) return false;
   std::uint32_t network_order;
   std::memcpy(&network_order, frame + 28, 4);
   sender = ntohl(network_order);
   std::memcpy(mac.data(), frame + 22, 6);
   return true;
-}
-
-packet::MacAddress parse_mac(const std::string& text) {
-  packet::MacAddress mac{};
-  unsigned values[6];
-  char trailing;
-  if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &values[0], &values[1], &values[2],
-                  &values[3], &values[4], &values[5], &trailing) != 6 &&
-      std::sscanf(text.c_str(), "%2x-%2x-%2x-%2x-%2x-%2x%c", &values[0], &values[1], &values[2],
-                  &values[3], &values[4], &values[5], &trailing) != 6) {
-    throw UsageError("invalid MAC address '" + text + "': expected aa:bb:cc:dd:ee:ff");
-  }
-  for (int i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(values[i]);
-  return mac;
-}
-
-std::string format_mac(const packet::MacAddress& mac) {
-  char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                mac[4], mac[5]);
-  return text;
 }
 
 }  // namespace synscan::scanner

@@ -10,25 +10,25 @@
 #include <string>
 
 #include "fd.hpp"
-#include "packet/probe_template.hpp"
+#include "net/mac_address.hpp"
 
 namespace synscan::scanner {
 
 struct NextHopOverrides {
   std::string interface;                          ///< -e
   std::optional<std::uint32_t> source_ip;         ///< -S
-  std::optional<packet::MacAddress> router_mac;   ///< --router-mac
+  std::optional<net::MacAddress> router_mac;   ///< --router-mac
 };
 
 struct NextHop {
   std::string interface;
   int interface_index = 0;
-  packet::MacAddress interface_mac{};
+  net::MacAddress interface_mac{};
   std::uint32_t source_ip = 0;
   std::uint32_t gateway_ip = 0;      ///< 0 when the target is on-link
   std::uint32_t subnet_address = 0;  ///< interface subnet (for on-link checks)
   std::uint32_t subnet_mask = 0;
-  packet::MacAddress router_mac{};   ///< MAC probes to off-link targets go to
+  net::MacAddress router_mac{};   ///< MAC probes to off-link targets go to
   bool router_mac_known = false;
 };
 
@@ -38,7 +38,7 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
 
 /// MAC of `address` on the interface: neighbour table first, then up to `attempts` ARP requests
 /// each waiting `timeout_ms`. nullopt when nobody answered.
-std::optional<packet::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
+std::optional<net::MacAddress> resolve_mac(const NextHop& hop, std::uint32_t address,
                                               int attempts = 3, int timeout_ms = 500);
 
 /// An AF_PACKET socket for ARP bound to the interface. Throws RuntimeError (with a privileges
@@ -50,10 +50,6 @@ inline constexpr std::size_t kArpFrameSize = 42;
 void fill_arp_request(std::uint8_t* frame, const NextHop& hop, std::uint32_t target) noexcept;
 /// If `frame` is an ARP reply, stores its sender address and MAC and returns true.
 bool parse_arp_reply(const std::uint8_t* frame, std::size_t length, std::uint32_t& sender,
-                     packet::MacAddress& mac) noexcept;
-
-/// "aa:bb:cc:dd:ee:ff" parse (throws UsageError) and format.
-packet::MacAddress parse_mac(const std::string& text);
-std::string format_mac(const packet::MacAddress& mac);
+                     net::MacAddress& mac) noexcept;
 
 }  // namespace synscan::scanner

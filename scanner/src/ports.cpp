@@ -105,18 +105,4 @@ PortList parse_port_spec(std::string_view spec, bool tcp_enabled, bool udp_enabl
   return PortList{to_sorted_list(*tcp), to_sorted_list(*udp)};
 }
 
-std::string format_port_ranges(const std::vector<std::uint16_t>& ports) {
-  std::string text;
-  std::size_t i = 0;
-  while (i < ports.size()) {
-    std::size_t run_end = i;  // last index of the run of consecutive ports starting at i
-    while (run_end + 1 < ports.size() && ports[run_end + 1] == ports[run_end] + 1) ++run_end;
-    if (!text.empty()) text += ',';
-    text += std::to_string(ports[i]);
-    if (run_end > i) text += '-' + std::to_string(ports[run_end]);
-    i = run_end + 1;
-  }
-  return text;
-}
-
 }  // namespace synscan::scanner

@@ -16,6 +16,7 @@
 #include <memory>
 #include <sstream>
 
+#include "net/ipv4_address.hpp"
 #include "scanner/errors.hpp"
 
 namespace synscan::scanner {
@@ -32,18 +33,17 @@ bool is_letter(char character) noexcept {
   return (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z');
 }
 
-// A decimal octet: 1-3 digits, value <= 255, no leading zero (inet_aton would read "010" as
-// octal 8; refusing it is clearer than guessing).
-std::optional<std::uint32_t> parse_octet(std::string_view text) noexcept {
-  if (text.empty() || text.size() > 3) return std::nullopt;
-  if (text.size() > 1 && text[0] == '0') return std::nullopt;
-  std::uint32_t value = 0;
-  for (char character : text) {
-    if (!is_digit(character)) return std::nullopt;
-    value = value * 10 + static_cast<std::uint32_t>(character - '0');
-  }
-  if (value > 255) return std::nullopt;
-  return value;
+// An address under net::Ipv4Address's text rule (no leading zeros), as the host-order integer the
+// target set stores.
+std::optional<std::uint32_t> address_from(std::string_view text) noexcept {
+  const std::optional<net::Ipv4Address> address = net::Ipv4Address::parse(text);
+  if (!address) return std::nullopt;
+  return address->value();
+}
+
+[[noreturn]] void reject_octet(std::string_view token, std::string_view field) {
+  reject(token, "bad octet '" + std::string(field) + "': it " +
+                    std::string(net::ipv4_octet_problem(field)));
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -84,12 +84,14 @@ AddressRange parse_cidr(std::string_view token, std::size_t slash, HostResolver 
   const int prefix = std::stoi(std::string(prefix_text));
   if (prefix > 32) reject(token, "prefix length must be 0-32");
   std::uint32_t base = 0;
-  if (std::optional<std::uint32_t> address = parse_ipv4(base_text)) {
+  if (std::optional<std::uint32_t> address = address_from(base_text)) {
     base = *address;
   } else if (looks_like_hostname(base_text)) {
     base = resolve_first(token, base_text, resolver);
   } else {
-    reject(token, "'" + std::string(base_text) + "' is not an IPv4 address");
+    std::string why = "'";
+    why.append(base_text).append("' is not an IPv4 address: ").append(net::ipv4_problem(base_text));
+    reject(token, why);
   }
   // Host bits set are allowed and ignored, as nmap does: 198.18.0.5/16 is 198.18.0.0/16.
   const std::uint32_t host_mask =
@@ -107,15 +109,18 @@ OctetRange parse_octet_range(std::string_view token, std::string_view field) {
   if (field == "*" || field == "-") return {0, 255};
   const std::size_t dash = field.find('-');
   if (dash == std::string_view::npos) {
-    const std::optional<std::uint32_t> octet = parse_octet(field);
-    if (!octet) reject(token, "bad octet '" + std::string(field) + "'");
+    const std::optional<std::uint8_t> octet = net::parse_ipv4_octet(field);
+    if (!octet) reject_octet(token, field);
     return {*octet, *octet};
   }
   const std::string_view low_text = field.substr(0, dash);
   const std::string_view high_text = field.substr(dash + 1);
-  const std::optional<std::uint32_t> low = low_text.empty() ? 0u : parse_octet(low_text);
-  const std::optional<std::uint32_t> high = high_text.empty() ? 255u : parse_octet(high_text);
-  if (!low || !high) reject(token, "bad octet range '" + std::string(field) + "'");
+  const std::optional<std::uint8_t> low =
+      low_text.empty() ? std::uint8_t{0} : net::parse_ipv4_octet(low_text);
+  const std::optional<std::uint8_t> high =
+      high_text.empty() ? std::uint8_t{255} : net::parse_ipv4_octet(high_text);
+  if (!low) reject_octet(token, low_text);
+  if (!high) reject_octet(token, high_text);
   if (*low > *high) reject(token, "reversed octet range '" + std::string(field) + "'");
   return {*low, *high};
 }
@@ -176,11 +181,19 @@ std::vector<AddressRange> parse_octet_ranges(std::string_view token,
 std::vector<AddressRange> parse_address_spec(std::string_view token) {
   const std::size_t dash = token.find('-');
   if (dash != std::string_view::npos && token.find('-', dash + 1) == std::string_view::npos) {
-    const std::optional<std::uint32_t> first = parse_ipv4(token.substr(0, dash));
-    const std::optional<std::uint32_t> last = parse_ipv4(token.substr(dash + 1));
+    const std::optional<std::uint32_t> first = address_from(token.substr(0, dash));
+    const std::optional<std::uint32_t> last = address_from(token.substr(dash + 1));
     if (first && last) {
       if (*first > *last) reject(token, "range end is below its start");
       return {{*first, *last}};
+    }
+    // Two dotted quads around the dash: an address range, so name the side that is wrong.
+    const std::string_view start_text = token.substr(0, dash);
+    const std::string_view end_text = token.substr(dash + 1);
+    if (std::count(start_text.begin(), start_text.end(), '.') == 3 &&
+        std::count(end_text.begin(), end_text.end(), '.') == 3) {
+      if (!first) reject(token, "range start: " + net::ipv4_problem(start_text));
+      reject(token, "range end: " + net::ipv4_problem(end_text));
     }
   }
   const std::vector<std::string_view> fields = split(token, '.');
@@ -188,9 +201,9 @@ std::vector<AddressRange> parse_address_spec(std::string_view token) {
   if (dash == std::string_view::npos && token.find('*') == std::string_view::npos) {
     // A plain dotted quad: name the bad octet.
     for (std::string_view field : fields) {
-      if (!parse_octet(field)) reject(token, "bad octet '" + std::string(field) + "'");
+      if (!net::parse_ipv4_octet(field)) reject_octet(token, field);
     }
-    const std::uint32_t address = *parse_ipv4(token);
+    const std::uint32_t address = *address_from(token);
     return {{address, address}};
   }
   return parse_octet_ranges(token, fields);
@@ -344,29 +357,6 @@ TargetSet build_target_set(const std::vector<std::string>& include_tokens,
     for (const AddressRange& range : parse_target_token(token, resolver)) exclude.push_back(range);
   }
   return TargetSet(std::move(include), exclude);
-}
-
-std::string format_ipv4(std::uint32_t address) {
-  return std::to_string(address >> 24) + '.' + std::to_string((address >> 16) & 0xFF) + '.' +
-         std::to_string((address >> 8) & 0xFF) + '.' + std::to_string(address & 0xFF);
-}
-
-std::optional<std::uint32_t> parse_ipv4(std::string_view text) noexcept {
-  std::uint32_t address = 0;
-  int octets = 0;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t dot = text.find('.', begin);
-    const std::string_view field =
-        text.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
-    const std::optional<std::uint32_t> octet = parse_octet(field);
-    if (!octet || ++octets > 4) return std::nullopt;
-    address = (address << 8) | *octet;
-    if (dot == std::string_view::npos) break;
-    begin = dot + 1;
-  }
-  if (octets != 4) return std::nullopt;
-  return address;
 }
 
 }  // namespace synscan::scanner

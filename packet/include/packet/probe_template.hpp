@@ -6,12 +6,13 @@
 /// checksums; `write()` copies that frame into caller memory and patches only the per-packet fields,
 /// updating the IPv4 and L4 checksums incrementally (RFC 1624). `write()` never allocates, locks
 /// or calls libnet.
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <vector>
+
+#include "net/mac_address.hpp"
 
 namespace synscan::packet {
 
@@ -20,8 +21,6 @@ class TemplateError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-using MacAddress = std::array<std::uint8_t, 6>;
 
 /// Byte offsets inside every template frame (Ethernet II, IPv4 without options).
 inline constexpr std::size_t kEthernetHeaderSize = 14;
@@ -32,8 +31,8 @@ inline constexpr std::size_t kL4Offset = kIpv4Offset + kIpv4HeaderSize;
 
 /// Addresses are host byte order everywhere in synscan's interfaces; frames are network order.
 struct FrameAddressing {
-  MacAddress source_mac{};
-  MacAddress destination_mac{};  ///< next hop (gateway, or the target itself when on-link)
+  net::MacAddress source_mac{};
+  net::MacAddress destination_mac{};  ///< next hop (gateway, or the target itself when on-link)
   std::uint32_t source_ip = 0;
   std::uint8_t ttl = 64;
   std::uint16_t ip_id = 0;       ///< constant per template; nmap-like scanners vary it, we need not

@@ -18,7 +18,4 @@ struct PortList {
 /// "-p-" is 1-65535; port 0 only when named explicitly. Throws UsageError naming the bad token.
 PortList parse_port_spec(std::string_view spec, bool tcp_enabled, bool udp_enabled);
 
-/// Compact nmap scaninfo "services" text of a sorted port list: "22,80,8000-8100".
-std::string format_port_ranges(const std::vector<std::uint16_t>& ports);
-
 }  // namespace synscan::scanner

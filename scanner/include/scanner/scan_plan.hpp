@@ -23,7 +23,8 @@ struct OutputRequest {
   std::string path;  ///< "-" = stdout
 };
 
-enum class SendBackendChoice : std::uint8_t { kPacketMmsg, kLibnet };
+/// How probes leave (--send-backend): batched sendmmsg on AF_PACKET, or one libnet_write per frame.
+enum class SendBackend : std::uint8_t { kPacketMmsg, kLibnet };
 
 struct ScanPlan {
   TargetSet targets;
@@ -42,9 +43,9 @@ struct ScanPlan {
   std::string interface;                        ///< -e
   std::optional<std::uint32_t> source_ip;       ///< -S
   std::optional<std::uint16_t> source_port;     ///< -g: pin the source port
-  std::optional<packet::MacAddress> router_mac; ///< --router-mac
+  std::optional<net::MacAddress> router_mac; ///< --router-mac
   std::uint8_t ttl = 64;
-  SendBackendChoice send_backend = SendBackendChoice::kPacketMmsg;  ///< --send-backend
+  SendBackend send_backend = SendBackend::kPacketMmsg;  ///< --send-backend
   unsigned transmit_threads = 1;  ///< --tx-threads
   bool offline = false;           ///< --offline: build and count probes, send nothing
 

@@ -63,9 +63,4 @@ TargetSet build_target_set(const std::vector<std::string>& include_tokens,
                            const std::vector<std::string>& exclude_tokens,
                            HostResolver resolver = resolve_with_getaddrinfo);
 
-/// Dotted-quad text of a host-order address.
-std::string format_ipv4(std::uint32_t address);
-/// Strict dotted-quad parse (no hostnames, no shorthand); nullopt when malformed.
-std::optional<std::uint32_t> parse_ipv4(std::string_view text) noexcept;
-
 }  // namespace synscan::scanner
