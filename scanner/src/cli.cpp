@@ -26,6 +26,8 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr const char* kUsage = "Usage: synscan [options] {targets...}";
+constexpr const char* kTargetForms =
+    "198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 198.18.0-3.1-254, names";
 
 // nmap spells several options as one dash + two letters (-oX, -sS, -iL, -Pn), which
 // Program_options cannot express; they are rewritten to long options first (the table's
@@ -167,7 +169,7 @@ void apply_given(const po::variables_map& given, OptionValues& values, bool resu
 std::string help_text(const Sections& sections) {
   std::ostringstream text;
   text << kUsage << "\n\n"
-       << "Targets: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 198.18.0-3.1-254, names\n\n"
+       << "Targets: " << kTargetForms << "\n\n"
        << sections.scan << '\n' << sections.targets << '\n' << sections.network << '\n' << sections.output << '\n'
        << "With --resume FILE the scan settings come from FILE; only the Output options (and -n, -Pn) may be given.\n"
        << "Exit codes: 0 success, 1 usage error, 2 runtime error, 130 interrupted\n";
@@ -193,6 +195,29 @@ ParsedCommandLine resume_scan(OptionValues& values) {
   return parsed;
 }
 
+// The groups --help prints, as data: synscan-docgen writes the man page and the completion from it.
+CommandLineDoc document_options(const char* usage, const char* target_forms,
+                                std::initializer_list<const po::options_description*> groups) {
+  CommandLineDoc documentation{usage, target_forms, {}};
+  for (const po::options_description* group : groups) {
+    OptionGroupDoc& group_doc = documentation.groups.emplace_back();
+    // Program_options has no caption accessor: the title is the first line --help prints, "Scan:".
+    std::ostringstream printed;
+    printed << *group;
+    const std::string first_line = printed.str().substr(0, printed.str().find('\n'));
+    group_doc.title = first_line.substr(0, first_line.rfind(':'));
+    for (const auto& option : group->options()) {
+      // Only a "-x" display name is a short option; without one Program_options returns the long name.
+      const std::string short_form =
+          option->canonical_display_name(po::command_line_style::allow_dash_for_short);
+      const bool has_short = short_form.size() == 2 && short_form[0] == '-';
+      group_doc.options.push_back({option->long_name(), has_short ? short_form.substr(1) : "",
+                                   option->semantic()->max_tokens() > 0, option->description()});
+    }
+  }
+  return documentation;
+}
+
 }  // namespace
 
 ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_arguments, HostResolver resolver) {
@@ -206,10 +231,12 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   ParsedCommandLine parsed;
   if (given["help"].as<bool>()) {
     parsed.informational = help_text(sections);
+    parsed.documentation = document_options(kUsage, kTargetForms,
+                                            {&sections.scan, &sections.targets, &sections.network, &sections.output});
     return parsed;
   }
   if (given["version"].as<bool>()) {
-    parsed.informational = std::string("synscan ") + SYNSCAN_VERSION + "\n";
+    parsed.informational = version_text();
     return parsed;
   }
   const bool resuming = given.count("resume") > 0;
@@ -247,6 +274,10 @@ void require_raw_socket_privilege() {
 }
 
 }  // namespace
+
+CommandLineDoc describe_command_line() {
+  return *parse_command_line({"--help"}).documentation;
+}
 
 int run_synscan(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("synscan");
