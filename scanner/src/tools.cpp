@@ -12,6 +12,7 @@
 #include "output/scan_file.hpp"
 #include "output/tools.hpp"
 #include "output/writers.hpp"
+#include "scanner/cli.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -220,6 +221,12 @@ int run_report(const std::vector<std::string>& arguments) {
 }
 
 }  // namespace
+
+std::vector<ToolDoc> describe_tools() {
+  std::vector<ToolDoc> tools;
+  for (const Tool& tool : kTools) tools.push_back({tool.name, tool.usage});
+  return tools;
+}
 
 bool is_tool(const std::string& name) {
   return find_tool(name) != nullptr;
