@@ -24,6 +24,8 @@
 #include "scanner/errors.hpp"
 #include "output/top_ports.hpp"
 #include "scanner/resume.hpp"
+#include "nmap_aliases.hpp"
+#include "scanner/exit_codes.hpp"
 #include "tools.hpp"
 
 namespace synscan::scanner {
@@ -48,32 +50,12 @@ constexpr std::uint32_t kOneSenderMaxRate = 200'000;
 // class E, and the limited broadcast address inside it).
 constexpr const char* kReservedRanges[] = {"0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"};
 
-// nmap spells several options as one dash + two letters (-oX, -sS, -iL, -Pn), which
-// Program_options cannot express; they are rewritten to long options first.
+// nmap's two-letter options become long ones (nmap_aliases.hpp); -p-, -v... and -d... are
+// handled here because they are not options Program_options could take either.
 std::vector<std::string> normalise_arguments(const std::vector<std::string>& arguments, int& verbosity,
                                              bool& debug) {
-  static const std::pair<const char*, const char*> kAliases[] = {
-      {"-oX", "--output-xml"}, {"-oG", "--output-grepable"}, {"-oJ", "--output-json"},
-      {"-oA", "--output-all"}, {"-iL", "--input-list"},      {"-sS", "--syn"},
-      {"-sU", "--udp"},        {"-Pn", "--no-ping"},         {"-sn", "--ping-only"},
-  };
   std::vector<std::string> result;
-  for (std::size_t i = 0; i < arguments.size(); ++i) {
-    const std::string& argument = arguments[i];
-    bool rewritten = false;
-    for (const auto& [nmap_form, long_form] : kAliases) {
-      const std::size_t length = std::strlen(nmap_form);
-      if (argument.compare(0, length, nmap_form) == 0) {
-        if (argument.size() == length) {
-          result.emplace_back(long_form);
-        } else if (std::strlen(long_form) > 0) {  // -oXscan.xml
-          result.emplace_back(std::string(long_form) + "=" + argument.substr(length));
-        }
-        rewritten = true;
-        break;
-      }
-    }
-    if (rewritten) continue;
+  for (const std::string& argument : rewrite_nmap_aliases(arguments, AliasScope::kScan)) {
     if (argument == "-p-") {
       result.emplace_back("--ports=1-65535");
     } else if (argument.size() >= 2 && argument[0] == '-' && argument[1] != '-' &&
@@ -238,7 +220,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
     text << kUsage << "\n\n"
          << "Targets: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 198.18.0-3.1-254, names\n\n"
          << scan << '\n' << targeting << '\n' << network << '\n' << outputs << '\n'
-         << "Exit codes: 0 success, 1 usage error, 2 runtime error, 130 interrupted\n";
+         << "Exit codes: 0 success, 1 usage error, 2 runtime error, 3 diff found changes, "
+            "130 interrupted\n";
     parsed.informational = text.str();
     return parsed;
   }
@@ -249,17 +232,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   if (values.count("ping-only")) throw UsageError("-sn (host discovery only) is not supported");
   plan.progress = values.count("no-progress") == 0;
 
-  const auto add_output = [&](output::Format format, const std::string& path) {
-    if (!path.empty()) plan.outputs.push_back({format, path});
-  };
   const auto add_outputs = [&] {
-    add_output(output::Format::kXml, output_xml);
-    add_output(output::Format::kGreppable, output_grepable);
-    add_output(output::Format::kJsonLines, output_json);
-    if (!output_all.empty()) {
-      for (const output::FormatInfo& format : output::kFormats) {
-        plan.outputs.push_back({format.format, output_all + format.extension});
-      }
+    for (output::OutputTarget& target : output::output_targets(
+             {output_xml}, {output_grepable}, {output_json}, {output_all})) {
+      plan.outputs.push_back(std::move(target));
     }
   };
   if (values.count("resume")) {
@@ -407,7 +383,7 @@ namespace {
 std::atomic<int> g_interrupts{0};
 
 extern "C" void on_interrupt(int) {
-  if (g_interrupts.fetch_add(1) >= 2) _exit(130);  // third signal: the user really means it
+  if (g_interrupts.fetch_add(1) >= 2) _exit(kExitInterrupted);  // third signal: the user really means it
 }
 
 void install_signal_handlers() {
@@ -430,7 +406,9 @@ void require_raw_socket_privilege() {
 }  // namespace
 
 int run_synscan(int argc, char** argv) {
-  auto logger = spdlog::stderr_color_mt("synscan");
+  // Not registered by name: run_synscan may run more than once in a process (the unit tests).
+  auto logger = std::make_shared<spdlog::logger>(
+      "synscan", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   logger->set_pattern("synscan: %^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::warn);
@@ -458,7 +436,7 @@ int run_synscan(int argc, char** argv) {
       }
     }
     std::vector<std::unique_ptr<output::ResultWriter>> writers;
-    for (const OutputRequest& request : plan.outputs) {
+    for (const output::OutputTarget& request : plan.outputs) {
       auto file = std::make_unique<output::OutputFile>(request.path);
       writers.push_back(services ? output::make_writer(request.format, std::move(file), *services)
                                  : output::make_writer(request.format, std::move(file)));
@@ -467,7 +445,7 @@ int run_synscan(int argc, char** argv) {
     const ScanOutcome outcome = run_scan(plan, writers, g_interrupts);
     if (outcome.interrupted) {
       spdlog::warn("interrupted: outputs hold every result found so far and are complete files");
-      return 130;
+      return kExitInterrupted;
     }
     return kExitSuccess;
   } catch (const UsageError& error) {

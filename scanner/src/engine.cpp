@@ -903,7 +903,7 @@ void Scan::write_group(const DoneGroup& done) {
 void Scan::open_resume_file() {
   std::string path = plan_.resume_file;
   if (path.empty()) {
-    for (const OutputRequest& request : plan_.outputs) {
+    for (const output::OutputTarget& request : plan_.outputs) {
       if (request.path != "-") {
         path = request.path + ".resume";
         break;
