@@ -23,6 +23,7 @@
 #include "frame_sender.hpp"
 #include "next_hop.hpp"
 #include "privileges.hpp"
+#include "resume_file.hpp"
 #include "scanner/resume.hpp"
 #include "packet/checksum.hpp"
 #include "packet/cookie.hpp"
@@ -256,8 +257,7 @@ class Scan {
   };
   std::vector<Streamed> streamed_;      // output thread: per slot, what stream_port_results saw
   ResumeState resume_state_;            // output thread: groups written, groups cut short
-  Fd resume_fd_;
-  std::string resume_path_;
+  ResumeFile resume_file_;
   std::uint64_t hosts_up_ = 0;
   std::uint64_t state_counts_[4] = {};
   std::exception_ptr output_error_;
@@ -502,7 +502,7 @@ void Scan::transmit(const std::stop_token& stop, unsigned thread_index) {
     slots_[slot].finals.store(0, std::memory_order_relaxed);
     slots_[slot].opened_at = std::time(nullptr);
     table_->open_slot(slot, next_group);
-    const std::vector<std::uint32_t>* saved = plan_.resume ? plan_.resume->saved_entries(next_group) : nullptr;
+    const SavedGroup* saved = plan_.resume ? plan_.resume->saved_entries(next_group) : nullptr;
     if (saved) {
       const std::size_t entries = std::min<std::size_t>(saved->size(), order_->entries_in_group(next_group));
       for (std::size_t entry = 0; entry < entries; ++entry) {
@@ -901,49 +901,18 @@ void Scan::write_group(const DoneGroup& done) {
 }
 
 void Scan::open_resume_file() {
-  std::string path = plan_.resume_file;
-  if (path.empty()) {
-    for (const output::OutputTarget& request : plan_.outputs) {
-      if (request.path != "-") {
-        path = request.path + ".resume";
-        break;
-      }
-    }
-  }
-  if (path.empty()) return;  // only stdout outputs: nowhere sensible to leave a file unasked
-  // Created now, while we may still write here: after the privilege drop we could not.
-  resume_fd_ = Fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!resume_fd_.valid()) {
-    spdlog::warn("cannot create resume file {}: {}; an interrupted scan will not be resumable", path,
-                 std::strerror(errno));
-    return;
-  }
-  resume_path_ = path;
+  // Created now, while we may still write there: after the privilege drop we might not.
+  resume_file_ = ResumeFile::open(plan_);
 }
 
 void Scan::save_resume_state(bool complete) {
-  if (!resume_fd_.valid()) return;
-  // Finished groups of the resumed-from run stay finished.
-  if (plan_.resume) {
-    resume_state_.done_above.insert(resume_state_.done_above.end(), plan_.resume->done_above.begin(),
-                                    plan_.resume->done_above.end());
-    resume_state_.done_below = plan_.resume->done_below;
-  }
-  std::sort(resume_state_.done_above.begin(), resume_state_.done_above.end());
-  resume_state_.done_above.erase(std::unique(resume_state_.done_above.begin(), resume_state_.done_above.end()),
-                                 resume_state_.done_above.end());
-  while (!resume_state_.done_above.empty() && resume_state_.done_above.front() == resume_state_.done_below) {
-    resume_state_.done_above.erase(resume_state_.done_above.begin());
-    ++resume_state_.done_below;
-  }
-  // A signal that arrived after the last group was written leaves nothing to resume.
-  resume_state_.complete =
-      complete || (resume_state_.in_flight.empty() && resume_state_.done_below >= order_->group_count());
+  if (!resume_file_.valid()) return;
+  resume_state_.settle(plan_.resume.get(), order_->group_count(), complete);
   resume_state_.hosts_per_group = order_->hosts_per_group();
   resume_state_.fingerprint = plan_fingerprint(plan_, order_->hosts_per_group());
   try {
-    write_resume_file(resume_fd_.get(), resume_path_, plan_, resume_state_);
-    if (!complete) spdlog::warn("resume with: synscan --resume {} -oA NEW-BASE", resume_path_);
+    resume_file_.save(format_resume_file(plan_, resume_state_));
+    if (!complete) spdlog::warn("resume with: synscan --resume {} -oA NEW-BASE", resume_file_.path());
   } catch (const RuntimeError& error) {
     spdlog::error("{}", error.what());
   }

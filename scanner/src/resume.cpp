@@ -1,32 +1,42 @@
 #include "scanner/resume.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "net/ipv4_address.hpp"
 #include "net/mac_address.hpp"
 #include "net/port_ranges.hpp"
+#include "resume_file.hpp"
 #include "scanner/errors.hpp"
+#include "scanner/scan_order.hpp"
 
 namespace synscan::scanner {
 namespace {
 
-// Version 2: groups are balanced (sizes differ by at most one host), so a version-1 file's group
-// numbers name other hosts; it is refused rather than resumed wrongly.
-constexpr const char* kMagic = "synscan-resume 2";
-constexpr const char* kMagicPrefix = "synscan-resume ";
+// Version 3: a checksum over the whole file, in-flight groups as runs. Version 2 files (no
+// checksum) and version 1 (other group cuts) are refused with one line.
+constexpr const char* kMagic = "synscan-resume 3";
+constexpr std::string_view kMagicPrefix = "synscan-resume ";
+// State-table entry bits 10..15 (scanner/state_table.hpp): the slot generation, which
+// restore_entry replaces with the new slot's.
+constexpr std::uint32_t kGenerationBits = std::uint32_t{0x3F} << 10;
 
 std::uint64_t fnv1a(std::uint64_t hash, const void* data, std::size_t size) {
   const auto* bytes = static_cast<const unsigned char*>(data);
   for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 0x100000001b3ull;
   return hash;
 }
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
 template <typename Value>
 std::uint64_t mix(std::uint64_t hash, const Value& value) {
   return fnv1a(hash, &value, sizeof value);
@@ -46,36 +56,8 @@ const char* backend_name(SendBackend backend) {
   return backend == SendBackend::kLibnet ? "libnet" : "mmsg";
 }
 
-}  // namespace
-
-bool ResumeState::group_done(std::uint64_t group) const noexcept {
-  return group < done_below || std::binary_search(done_above.begin(), done_above.end(), group);
-}
-
-const std::vector<std::uint32_t>* ResumeState::saved_entries(std::uint64_t group) const noexcept {
-  for (const auto& [saved_group, entries] : in_flight) {
-    if (saved_group == group) return &entries;
-  }
-  return nullptr;
-}
-
-std::uint64_t plan_fingerprint(const ScanPlan& plan, std::uint32_t hosts_per_group) {
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  for (const AddressRange& range : plan.targets.ranges()) hash = mix(mix(hash, range.first), range.last);
-  hash = mix(hash, plan.ports.tcp.size());
-  for (std::uint16_t port : plan.ports.tcp) hash = mix(hash, port);
-  hash = mix(hash, plan.ports.udp.size());
-  for (std::uint16_t port : plan.ports.udp) hash = mix(hash, port);
-  hash = mix(mix(mix(hash, plan.seed), plan.shard.index), plan.shard.count);
-  return mix(hash, hosts_per_group);
-}
-
-void write_resume_file(int fd, const std::string& path, const ScanPlan& plan, const ResumeState& state) {
-  std::ostringstream out;
+void write_settings(std::ostringstream& out, const ScanPlan& plan) {
   out.precision(17);  // rates and times round-trip exactly
-  out << kMagic << '\n';
-  out << "status " << (state.complete ? "complete" : "interrupted") << '\n';
-  out << "command " << plan.command_line << '\n';
   out << "targets " << join_ranges(plan.targets.ranges()) << '\n';
   out << "tcp " << net::format_port_ranges(plan.ports.tcp) << '\n';
   out << "udp " << net::format_port_ranges(plan.ports.udp) << '\n';
@@ -92,172 +74,471 @@ void write_resume_file(int fd, const std::string& path, const ScanPlan& plan, co
   out << "ttl " << unsigned{plan.ttl} << '\n';
   if (!plan.udp_payloads_file.empty()) out << "udp-payloads " << plan.udp_payloads_file << '\n';
   if (plan.only_open) out << "open 1\n";
+  if (plan.offline) out << "offline 1\n";
   if (!plan.user.empty()) out << "user " << plan.user << '\n';
   out << "send-backend " << backend_name(plan.send_backend) << '\n';
   out << "tx-threads " << plan.transmit_threads << '\n';
+}
+
+void write_groups(std::ostringstream& out, const ResumeState& state) {
+  char word[40];
+  for (const auto& [group, saved] : state.in_flight) {
+    out << "group " << group << ' ' << saved.size();
+    std::uint64_t begin = 0;
+    for (const SavedGroup::Run& run : saved.runs()) {
+      const std::uint64_t count = run.end - begin;
+      begin = run.end;
+      if (count == 1) {
+        std::snprintf(word, sizeof word, " %x", run.value);
+      } else {
+        std::snprintf(word, sizeof word, " %x*%llu", run.value, static_cast<unsigned long long>(count));
+      }
+      out << word;
+    }
+    out << '\n';
+  }
+}
+
+// Reads one resume file's lines into a plan and a state, validating every size against the plan
+// before anything is allocated for it.
+class Reader {
+ public:
+  Reader(const std::string& name, ScanPlan& plan) : name_(name), plan_(plan) {}
+
+  ResumeState read(std::string_view body);
+
+ private:
+  [[noreturn]] void fail(const std::string& why) const {
+    throw UsageError(name_ + ":" + std::to_string(line_number_) + ": " + why);
+  }
+  template <typename Number>
+  Number number(std::string_view text, int base = 10) const {
+    Number value{};
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      fail("bad number '" + std::string(text.substr(0, 40)) + "'");
+    }
+    return value;
+  }
+  bool read_setting(const std::string& key, const std::string& rest);
+  bool read_progress(const std::string& key, const std::string& rest);
+  void read_group(const std::string& rest);
+  const ScanOrder& order();
+
+  const std::string& name_;
+  ScanPlan& plan_;
+  ResumeState state_;
+  int line_number_ = 0;
+  bool have_fingerprint_ = false;
+  std::optional<ScanOrder> order_;
+};
+
+bool Reader::read_setting(const std::string& key, const std::string& rest) {
+  if (key == "command") {
+    plan_.command_line = rest;
+  } else if (key == "targets") {
+    std::vector<AddressRange> ranges;
+    for (const std::string& token : split_target_tokens(rest)) {
+      for (const AddressRange& range :
+           parse_target_token(token, [](const std::string&) { return std::vector<std::uint32_t>{}; })) {
+        ranges.push_back(range);
+      }
+    }
+    plan_.targets = TargetSet(std::move(ranges), {});
+  } else if (key == "tcp") {
+    plan_.ports.tcp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, true, false).tcp;
+  } else if (key == "udp") {
+    plan_.ports.udp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, false, true).udp;
+  } else if (key == "rate") {
+    plan_.rate = std::stod(rest);
+  } else if (key == "retries") {
+    plan_.retries = number<unsigned>(rest);
+  } else if (key == "wait") {
+    plan_.wait_seconds = std::stod(rest);
+  } else if (key == "rtt") {
+    std::istringstream parse(rest);
+    if (!(parse >> plan_.initial_rtt_timeout >> plan_.min_rtt_timeout >> plan_.max_rtt_timeout)) fail("bad rtt");
+  } else if (key == "seed") {
+    plan_.seed = number<std::uint64_t>(rest);
+  } else if (key == "shard") {
+    plan_.shard = parse_shard(rest);
+  } else if (key == "interface") {
+    plan_.interface = rest;
+  } else if (key == "source-ip") {
+    const auto address = net::Ipv4Address::parse(rest);
+    if (!address) fail("bad source-ip");
+    plan_.source_ip = address->value();
+  } else if (key == "source-port") {
+    plan_.source_port = number<std::uint16_t>(rest);
+  } else if (key == "router-mac") {
+    plan_.router_mac = net::MacAddress::parse(rest);
+    if (!plan_.router_mac) fail("bad router-mac");
+  } else if (key == "ttl") {
+    plan_.ttl = number<std::uint8_t>(rest);
+  } else if (key == "udp-payloads") {
+    plan_.udp_payloads_file = rest;
+  } else if (key == "open") {
+    plan_.only_open = rest == "1";
+  } else if (key == "offline") {
+    plan_.offline = rest == "1";
+  } else if (key == "user") {
+    plan_.user = rest;
+  } else if (key == "send-backend") {
+    plan_.send_backend = rest == "libnet" ? SendBackend::kLibnet : SendBackend::kPacketMmsg;
+  } else if (key == "tx-threads") {
+    plan_.transmit_threads = number<unsigned>(rest);
+    if (plan_.transmit_threads < 1 || plan_.transmit_threads > 16) fail("bad tx-threads");
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The group arithmetic of the saved plan; needs targets, ports and hosts-per-group first.
+const ScanOrder& Reader::order() {
+  if (!order_) {
+    if (plan_.targets.empty() || plan_.ports.size() == 0 || state_.hosts_per_group == 0) {
+      fail("progress before the targets, ports and hosts-per-group it refers to");
+    }
+    order_.emplace(plan_.targets.size(), static_cast<std::uint32_t>(plan_.ports.size()),
+                   state_.hosts_per_group, plan_.seed, plan_.shard);
+  }
+  return *order_;
+}
+
+bool Reader::read_progress(const std::string& key, const std::string& rest) {
+  if (key == "status") {
+    if (rest != "complete" && rest != "interrupted") fail("bad status '" + rest + "'");
+    state_.complete = rest == "complete";
+  } else if (key == "hosts-per-group") {
+    state_.hosts_per_group = number<std::uint32_t>(rest);
+    const auto probes = static_cast<std::uint32_t>(plan_.ports.size());
+    // No more than the planner could have chosen for this plan at any rate.
+    if (state_.hosts_per_group == 0 || plan_.targets.empty() || probes == 0 ||
+        state_.hosts_per_group > choose_hosts_per_group(plan_.targets.size(), probes, 1e18)) {
+      fail("hosts-per-group " + rest + " does not fit the saved targets and ports");
+    }
+  } else if (key == "fingerprint") {
+    state_.fingerprint = number<std::uint64_t>(rest, 16);
+    have_fingerprint_ = true;
+  } else if (key == "done-below") {
+    state_.done_below = number<std::uint64_t>(rest);
+    if (state_.done_below > order().group_count()) fail("done-below is past the last group");
+  } else if (key == "done") {
+    std::istringstream parse(rest);
+    std::string word;
+    while (parse >> word) {
+      const auto group = number<std::uint64_t>(word);
+      if (group >= order().group_count()) fail("done group " + word + " is past the last group");
+      state_.done_above.push_back(group);
+    }
+    std::sort(state_.done_above.begin(), state_.done_above.end());
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Reader::read_group(const std::string& rest) {
+  std::istringstream parse(rest);
+  std::string group_text, count_text, word;
+  if (!(parse >> group_text >> count_text)) fail("bad group line");
+  const auto group = number<std::uint64_t>(group_text);
+  const auto count = number<std::uint64_t>(count_text);
+  if (group >= order().group_count()) fail("group " + group_text + " is past the last group");
+  // Checked before anything is held for the group: its entry count is the plan's, exactly.
+  if (count != order().entries_in_group(group)) {
+    fail("group " + group_text + " claims " + count_text + " entries; the plan gives it " +
+         std::to_string(order().entries_in_group(group)));
+  }
+  if (state_.saved_entries(group) != nullptr) fail("group " + group_text + " saved twice");
+  SavedGroup saved;
+  while (parse >> word) {
+    const std::size_t star = word.find('*');
+    const auto value = number<std::uint32_t>(std::string_view(word).substr(0, star), 16);
+    const std::uint64_t run =
+        star == std::string::npos ? 1 : number<std::uint64_t>(std::string_view(word).substr(star + 1));
+    if (run == 0 || run > count - saved.size()) fail("group " + group_text + " holds more entries than it claims");
+    saved.append(value, run);
+  }
+  if (saved.size() != count) fail("group " + group_text + " is truncated");
+  state_.in_flight.emplace_back(group, std::move(saved));
+}
+
+ResumeState Reader::read(std::string_view body) {
+  while (!body.empty()) {
+    const std::size_t newline = body.find('\n');
+    const std::string line(body.substr(0, newline));
+    body.remove_prefix(newline == std::string_view::npos ? body.size() : newline + 1);
+    ++line_number_;
+    if (line_number_ == 1) {
+      if (line == kMagic) continue;
+      if (line.rfind(kMagicPrefix, 0) == 0) {
+        fail("resume file format '" + line + "' is from another synscan version (this one reads '" + kMagic + "')");
+      }
+      fail("not a synscan resume file");
+    }
+    const std::size_t space = line.find(' ');
+    const std::string key = line.substr(0, space);
+    const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
+    if (key == "group") {
+      read_group(rest);
+      continue;
+    }
+    try {
+      if (!read_setting(key, rest) && !read_progress(key, rest)) fail("unknown key '" + key + "'");
+    } catch (const UsageError& error) {
+      if (std::string_view(error.what()).rfind(name_ + ":", 0) == 0) throw;
+      fail(error.what());
+    } catch (const std::exception&) {  // std::stod
+      fail("bad value for '" + key + "'");
+    }
+  }
+  if (!have_fingerprint_ || state_.hosts_per_group == 0) throw UsageError(name_ + ": no fingerprint");
+  if (plan_.targets.empty() || plan_.ports.size() == 0) throw UsageError(name_ + ": no targets or ports");
+  if (plan_fingerprint(plan_, state_.hosts_per_group) != state_.fingerprint) {
+    throw UsageError(name_ + ": the saved scan plan does not match its fingerprint (edited or corrupt)");
+  }
+  return std::move(state_);
+}
+
+std::string checksum_line(std::string_view body) {
+  char line[40];
+  std::snprintf(line, sizeof line, "end %016llx\n",
+                static_cast<unsigned long long>(fnv1a(kFnvOffset, body.data(), body.size())));
+  return line;
+}
+
+}  // namespace
+
+SavedGroup::SavedGroup(const std::vector<std::uint32_t>& entries) {
+  for (std::uint32_t entry : entries) append(entry, 1);
+}
+
+void SavedGroup::append(std::uint32_t value, std::uint64_t count) {
+  if (count == 0) return;
+  value &= ~kGenerationBits;
+  const auto end = static_cast<std::uint32_t>(size() + count);
+  if (!runs_.empty() && runs_.back().value == value) {
+    runs_.back().end = end;
+  } else {
+    runs_.push_back({end, value});
+  }
+}
+
+std::uint32_t SavedGroup::operator[](std::uint64_t index) const noexcept {
+  const auto run = std::upper_bound(runs_.begin(), runs_.end(), index,
+                                    [](std::uint64_t wanted, const Run& r) { return wanted < r.end; });
+  return run == runs_.end() ? 0 : run->value;
+}
+
+std::vector<std::uint32_t> SavedGroup::expand() const {
+  std::vector<std::uint32_t> entries;
+  entries.reserve(size());
+  for (const Run& run : runs_) entries.resize(run.end, run.value);
+  return entries;
+}
+
+bool ResumeState::group_done(std::uint64_t group) const noexcept {
+  return group < done_below || std::binary_search(done_above.begin(), done_above.end(), group);
+}
+
+const SavedGroup* ResumeState::saved_entries(std::uint64_t group) const noexcept {
+  for (const auto& [saved_group, entries] : in_flight) {
+    if (saved_group == group) return &entries;
+  }
+  return nullptr;
+}
+
+void ResumeState::settle(const ResumeState* previous, std::uint64_t group_count, bool scan_finished) {
+  if (previous) {
+    done_above.insert(done_above.end(), previous->done_above.begin(), previous->done_above.end());
+    done_below = std::max(done_below, previous->done_below);
+  }
+  std::sort(done_above.begin(), done_above.end());
+  done_above.erase(std::unique(done_above.begin(), done_above.end()), done_above.end());
+  auto first_kept = done_above.begin();
+  while (first_kept != done_above.end() && *first_kept <= done_below) {
+    if (*first_kept == done_below) ++done_below;
+    ++first_kept;
+  }
+  done_above.erase(done_above.begin(), first_kept);
+  if (previous) {
+    // A group saved by the previous run and not reached by this one keeps its saved entries:
+    // restarting it would resend answered probes and repeat their records.
+    for (const auto& [group, saved] : previous->in_flight) {
+      if (!group_done(group) && saved_entries(group) == nullptr) in_flight.emplace_back(group, saved);
+    }
+  }
+  // A signal that arrived after the last group was written leaves nothing to resume.
+  complete = scan_finished || (in_flight.empty() && done_below >= group_count);
+}
+
+std::uint64_t plan_fingerprint(const ScanPlan& plan, std::uint32_t hosts_per_group) {
+  std::uint64_t hash = kFnvOffset;
+  for (const AddressRange& range : plan.targets.ranges()) hash = mix(mix(hash, range.first), range.last);
+  hash = mix(hash, plan.ports.tcp.size());
+  for (std::uint16_t port : plan.ports.tcp) hash = mix(hash, port);
+  hash = mix(hash, plan.ports.udp.size());
+  for (std::uint16_t port : plan.ports.udp) hash = mix(hash, port);
+  hash = mix(mix(mix(hash, plan.seed), plan.shard.index), plan.shard.count);
+  return mix(hash, hosts_per_group);
+}
+
+std::string format_resume_file(const ScanPlan& plan, const ResumeState& state) {
+  std::ostringstream out;
+  out << kMagic << '\n';
+  out << "status " << (state.complete ? "complete" : "interrupted") << '\n';
+  out << "command " << plan.command_line << '\n';
+  write_settings(out, plan);
   out << "hosts-per-group " << state.hosts_per_group << '\n';
   out << "fingerprint " << std::hex << state.fingerprint << std::dec << '\n';
   out << "done-below " << state.done_below << '\n';
   out << "done";
   for (std::uint64_t group : state.done_above) out << ' ' << group;
   out << '\n';
-  for (const auto& [group, entries] : state.in_flight) {
-    out << "group " << group << ' ' << entries.size();
-    char word[10];
-    for (std::uint32_t entry : entries) {
-      std::snprintf(word, sizeof word, " %x", entry);
-      out << word;
+  write_groups(out, state);
+  std::string text = out.str();
+  text += checksum_line(text);
+  return text;
+}
+
+ResumeState parse_resume_file(std::string_view text, const std::string& name, ScanPlan& plan) {
+  // The last line is "end CHECKSUM" over everything before it: a truncated file has no such
+  // line, an edited or damaged one fails the sum; both are refused before any line is trusted.
+  const std::size_t last = text.size() >= 2 ? text.rfind('\n', text.size() - 2) : std::string_view::npos;
+  const std::string_view end_line = last == std::string_view::npos ? text : text.substr(last + 1);
+  if (end_line.rfind("end ", 0) != 0 || text.back() != '\n') {
+    if (text.rfind(kMagicPrefix, 0) == 0 && text.rfind(kMagic, 0) != 0) {
+      throw UsageError(name + ":1: resume file format '" + std::string(text.substr(0, text.find('\n'))) +
+                       "' is from another synscan version (this one reads '" + kMagic + "')");
     }
-    out << '\n';
+    if (text.rfind(kMagicPrefix, 0) != 0) throw UsageError(name + ":1: not a synscan resume file");
+    throw UsageError(name + ": truncated resume file (no 'end' line)");
   }
-  out << "end\n";
-  const std::string text = out.str();
-  if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
-    throw RuntimeError("cannot write resume file " + path + ": " + std::strerror(errno));
+  const std::string_view body = text.substr(0, last + 1);
+  if (checksum_line(body) != end_line) {
+    throw UsageError(name + ": checksum mismatch: the file was edited or damaged; it cannot be resumed");
   }
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw RuntimeError("cannot write resume file " + path + ": " + std::strerror(errno));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  ::fsync(fd);
+  return Reader(name, plan).read(body);
 }
 
 ResumeState read_resume_file(const std::string& path, ScanPlan& plan) {
-  std::ifstream file(path);
-  if (!file) throw UsageError("cannot read resume file '" + path + "'");
-  ResumeState state;
-  std::string line;
-  int line_number = 0;
-  bool ended = false, have_fingerprint = false;
-  const auto fail = [&](const std::string& why) -> void {
-    throw UsageError(path + ":" + std::to_string(line_number) + ": " + why);
-  };
-  std::getline(file, line);
-  ++line_number;
-  if (line != kMagic) {
-    if (line.rfind(kMagicPrefix, 0) == 0) {
-      fail("resume file format '" + line + "' is from another synscan version (this one reads '" +
-           kMagic + "')");
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat status {};
+  if (!fd.valid() || ::fstat(fd.get(), &status) != 0) {
+    throw UsageError("cannot read resume file '" + path + "': " + std::strerror(errno));
+  }
+  if (!S_ISREG(status.st_mode) || static_cast<std::uint64_t>(status.st_size) > kMaxResumeFileBytes) {
+    throw UsageError(path + ": not a synscan resume file (not a regular file of at most " +
+                     std::to_string(kMaxResumeFileBytes >> 20) + " MiB)");
+  }
+  std::string text(static_cast<std::size_t>(status.st_size), '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t count = ::read(fd.get(), text.data() + got, text.size() - got);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) throw UsageError("cannot read resume file '" + path + "': " + std::strerror(errno));
+    got += static_cast<std::size_t>(count);
+  }
+  if (text.empty()) throw UsageError(path + ": empty resume file (the scan wrote no state)");
+  return parse_resume_file(text, path, plan);
+}
+
+// --- ResumeFile -----------------------------------------------------------------------------
+
+namespace {
+
+void write_all(int fd, const std::string& text, const std::string& path) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t count = ::write(fd, text.data() + written, text.size() - written);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      throw RuntimeError("cannot write resume file " + path + ": " + std::strerror(errno));
     }
-    fail("not a synscan resume file");
+    written += static_cast<std::size_t>(count);
   }
-  while (std::getline(file, line)) {
-    ++line_number;
-    std::istringstream fields(line);
-    std::string key;
-    fields >> key;
-    std::string rest;
-    std::getline(fields >> std::ws, rest);
-    const auto number = [&](auto& value) {
-      std::istringstream parse(rest);
-      if (!(parse >> value)) fail("bad value for '" + key + "'");
-    };
-    try {
-      if (key == "status") {
-        state.complete = rest == "complete";
-      } else if (key == "command") {
-        plan.command_line = rest;
-      } else if (key == "targets") {
-        std::vector<AddressRange> ranges;
-        for (const std::string& token : split_target_tokens(rest)) {
-          for (const AddressRange& range : parse_target_token(token, [](const std::string&) {
-                 return std::vector<std::uint32_t>{};
-               })) {
-            ranges.push_back(range);
-          }
-        }
-        plan.targets = TargetSet(std::move(ranges), {});
-      } else if (key == "tcp") {
-        plan.ports.tcp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, true, false).tcp;
-      } else if (key == "udp") {
-        plan.ports.udp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, false, true).udp;
-      } else if (key == "rate") {
-        number(plan.rate);
-      } else if (key == "retries") {
-        number(plan.retries);
-      } else if (key == "wait") {
-        number(plan.wait_seconds);
-      } else if (key == "rtt") {
-        std::istringstream parse(rest);
-        if (!(parse >> plan.initial_rtt_timeout >> plan.min_rtt_timeout >> plan.max_rtt_timeout)) fail("bad rtt");
-      } else if (key == "seed") {
-        number(plan.seed);
-      } else if (key == "shard") {
-        plan.shard = parse_shard(rest);
-      } else if (key == "interface") {
-        plan.interface = rest;
-      } else if (key == "source-ip") {
-        const auto address = net::Ipv4Address::parse(rest);
-        if (!address) fail("bad source-ip");
-        plan.source_ip = address->value();
-      } else if (key == "source-port") {
-        unsigned port = 0;
-        number(port);
-        plan.source_port = static_cast<std::uint16_t>(port);
-      } else if (key == "router-mac") {
-        plan.router_mac = net::MacAddress::parse(rest);
-        if (!plan.router_mac) fail("bad router-mac");
-      } else if (key == "ttl") {
-        unsigned ttl = 0;
-        number(ttl);
-        plan.ttl = static_cast<std::uint8_t>(ttl);
-      } else if (key == "udp-payloads") {
-        plan.udp_payloads_file = rest;
-      } else if (key == "open") {
-        plan.only_open = rest == "1";
-      } else if (key == "user") {
-        plan.user = rest;
-      } else if (key == "send-backend") {
-        plan.send_backend = rest == "libnet" ? SendBackend::kLibnet : SendBackend::kPacketMmsg;
-      } else if (key == "tx-threads") {
-        number(plan.transmit_threads);
-        if (plan.transmit_threads < 1 || plan.transmit_threads > 16) fail("bad tx-threads");
-      } else if (key == "hosts-per-group") {
-        number(state.hosts_per_group);
-      } else if (key == "fingerprint") {
-        std::istringstream parse(rest);
-        if (!(parse >> std::hex >> state.fingerprint)) fail("bad fingerprint");
-        have_fingerprint = true;
-      } else if (key == "done-below") {
-        number(state.done_below);
-      } else if (key == "done") {
-        std::istringstream parse(rest);
-        std::uint64_t group;
-        while (parse >> group) state.done_above.push_back(group);
-        std::sort(state.done_above.begin(), state.done_above.end());
-      } else if (key == "group") {
-        std::istringstream parse(rest);
-        std::uint64_t group = 0, count = 0;
-        if (!(parse >> group >> count) || count > (std::uint64_t{1} << 28)) fail("bad group line");
-        std::vector<std::uint32_t> entries(count);
-        for (std::uint32_t& entry : entries) {
-          if (!(parse >> std::hex >> entry)) fail("group " + std::to_string(group) + " is truncated");
-        }
-        state.in_flight.emplace_back(group, std::move(entries));
-      } else if (key == "end") {
-        ended = true;
-        break;
-      } else if (!key.empty()) {
-        fail("unknown key '" + key + "'");
-      }
-    } catch (const UsageError& error) {
-      const std::string what = error.what();
-      if (what.rfind(path + ":", 0) == 0) throw;
-      fail(what);
-    }
+  if (::fsync(fd) != 0) throw RuntimeError("cannot write resume file " + path + ": " + std::strerror(errno));
+}
+
+std::string directory_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool permission_error(int error) { return error == EACCES || error == EPERM || error == EROFS; }
+
+}  // namespace
+
+std::string ResumeFile::choose_path(const ScanPlan& plan, std::string* reason) {
+  if (!plan.resume_file.empty()) return plan.resume_file;
+  for (const output::OutputTarget& request : plan.outputs) {
+    if (request.path == "-") continue;
+    struct stat status {};
+    // The writers have opened their files by now; a device, pipe or socket gets no neighbour
+    // (-oJ /dev/null must not make root write into /dev).
+    if (::stat(request.path.c_str(), &status) == 0 && S_ISREG(status.st_mode)) return request.path + ".resume";
+    if (reason) *reason = request.path + " is not a regular file";
+    return "synscan.resume";
   }
-  if (!ended) throw UsageError(path + ": truncated resume file (no 'end' line)");
-  if (!have_fingerprint || state.hosts_per_group == 0) throw UsageError(path + ": no fingerprint");
-  if (plan.targets.empty() || plan.ports.size() == 0) throw UsageError(path + ": no targets or ports");
-  if (plan_fingerprint(plan, state.hosts_per_group) != state.fingerprint) {
-    throw UsageError(path + ": the saved scan plan does not match its fingerprint (edited or corrupt)");
+  return "";  // only stdout outputs: nowhere the user would look for a file they did not ask for
+}
+
+ResumeFile ResumeFile::open(const ScanPlan& plan) {
+  std::string reason;
+  std::string path = choose_path(plan, &reason);
+  if (path.empty()) return {};
+  if (!reason.empty() && plan.progress) {
+    std::fprintf(stderr, "synscan: resume state goes to ./%s (%s)\n", path.c_str(), reason.c_str());
   }
-  return state;
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    spdlog::warn("cannot create resume file {}: {}; an interrupted scan will not be resumable", path,
+                 std::strerror(errno));
+    return {};
+  }
+  return ResumeFile(std::move(path), std::move(fd));
+}
+
+bool ResumeFile::save_by_rename(const std::string& text) {
+  const std::string temporary = path_ + ".tmp";
+  Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    if (permission_error(errno)) return false;
+    throw RuntimeError("cannot write resume file " + temporary + ": " + std::strerror(errno));
+  }
+  try {
+    write_all(fd.get(), text, temporary);
+  } catch (...) {
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  if (::rename(temporary.c_str(), path_.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    if (permission_error(error)) return false;  // e.g. a sticky directory and a file root created
+    throw RuntimeError("cannot replace resume file " + path_ + ": " + std::strerror(error));
+  }
+  const Fd directory(::open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (directory.valid()) (void)::fsync(directory.get());  // the rename itself survives a crash
+  fd_.reset();  // names the replaced file now
+  return true;
+}
+
+void ResumeFile::save_in_place(const std::string& text) {
+  if (::ftruncate(fd_.get(), 0) != 0 || ::lseek(fd_.get(), 0, SEEK_SET) != 0) {
+    throw RuntimeError("cannot write resume file " + path_ + ": " + std::strerror(errno));
+  }
+  write_all(fd_.get(), text, path_);
+}
+
+void ResumeFile::save(const std::string& text) {
+  if (save_by_rename(text)) return;
+  if (!fd_.valid()) throw RuntimeError("cannot write resume file " + path_ + ": its directory is not writable");
+  spdlog::info("the directory of {} is not writable after the privilege drop: rewriting it in place", path_);
+  save_in_place(text);
 }
 
 }  // namespace synscan::scanner
