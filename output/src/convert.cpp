@@ -82,11 +82,10 @@ std::vector<std::string> write_scan(const ScanModel& scan,
   }
   ScanSummary summary;
   summary.end_time = last_time ? last_time : scan.start_time;
-  if (scan.elapsed_seconds >= 0) {
-    summary.elapsed_seconds = scan.elapsed_seconds;
-  } else if (summary.end_time > scan.start_time) {
-    summary.elapsed_seconds = static_cast<double>(summary.end_time - scan.start_time);
-  }
+  // A run time the input did not state stays unknown: its whole-second time stamps give at best
+  // an estimate, which the writers would otherwise state as a measured "11.00 seconds". The
+  // start and end times still go out, so a reader can estimate from them.
+  summary.elapsed_seconds = scan.elapsed_seconds;
   summary.hosts_up = scan.hosts_up();
   summary.hosts_total = std::max<std::uint64_t>(scan.hosts_total, scan.hosts.size());
   for (ResultWriter* writer : writers) writer->finish(summary);

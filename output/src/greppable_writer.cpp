@@ -74,10 +74,12 @@ class GreppableWriter final : public ResultWriter {
       // A comment line, so greppable parsers (which skip '#') are unaffected.
       footer += "# synscan scan interrupted: results are incomplete\n";
     }
-    fmt::format_to(std::back_inserter(footer), "# synscan done at {} -- {} scanned in {} seconds\n",
+    fmt::format_to(std::back_inserter(footer), "# synscan done at {} -- {} scanned{}\n",
                    ctime_text(summary.end_time),
                    hosts_summary_text(summary.hosts_total, summary.hosts_up),
-                   elapsed_text(summary.elapsed_seconds));
+                   summary.elapsed_seconds >= 0
+                       ? fmt::format(" in {} seconds", elapsed_text(summary.elapsed_seconds))
+                       : std::string("; run time not recorded"));
     file_->write(footer);
     file_->flush();
   }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "net/ipv4_address.hpp"
@@ -57,8 +58,9 @@ struct ServiceBar {
 struct ReportFacts {
   std::uint64_t by_protocol_state[2][4] = {};  // listed and summarised ports, up hosts only
   std::uint64_t hosts_up = 0;
-  std::uint64_t silent_hosts = 0;  // in the file but never answered (JSON lines lists them)
-  std::uint64_t records = 0;       // every port record, silent hosts' included
+  std::uint64_t silent_hosts = 0;    // in the file but never answered (JSON lines lists them)
+  std::uint64_t silent_records = 0;  // their records
+  std::uint64_t records = 0;         // every port record, silent hosts' included
   std::vector<ServiceBar> open_by_service;                             // count desc, label asc
   std::vector<std::pair<std::uint64_t, std::uint32_t>> open_by_host;  // count desc, address asc
 
@@ -94,6 +96,7 @@ ReportFacts facts_of(const ScanModel& scan) {
     facts.records += host.ports.size();
     if (!host.up) {
       ++facts.silent_hosts;
+      facts.silent_records += host.ports.size();
       continue;
     }
     ++facts.hosts_up;
@@ -120,21 +123,67 @@ void append(std::string& page, fmt::format_string<Arguments...> format, Argument
   fmt::format_to(std::back_inserter(page), format, std::forward<Arguments>(arguments)...);
 }
 
-// Run time as the file states it, else from its start and end times; < 0 when unknown.
-double duration_of(const ScanModel& scan) {
-  if (scan.elapsed_seconds >= 0) return scan.elapsed_seconds;
-  if (scan.start_time != 0 && scan.end_time >= scan.start_time) {
-    return static_cast<double>(scan.end_time - scan.start_time);
+// The run time: as the file states it (XML elapsed, greppable "scanned in"), else estimated
+// from its whole-second start and end times (JSON lines: the first and last record's), else
+// unknown. An estimate is shown as one, never with a measured value's decimals. JSON lines
+// records carry the time of their answer, so their span falls short of the run by the first
+// reply's delay and the final wait: a lower bound.
+struct RunTime {
+  double seconds = -1;  // < 0 unknown
+  bool estimated = false;
+  bool lower_bound = false;
+};
+
+RunTime run_time_of(const ScanModel& scan) {
+  if (scan.elapsed_seconds >= 0) return {scan.elapsed_seconds, false, false};
+  if (scan.start_time != 0 && scan.end_time > scan.start_time) {
+    return {static_cast<double>(scan.end_time - scan.start_time), true,
+            scan.format == ScanFileFormat::kJsonLines};
   }
-  return -1;
+  return {};
 }
 
-// Probes sent (one per address and port, retries not counted): addresses x ports when the file
-// says both, else the records it holds.
-std::uint64_t probes_of(const ScanModel& scan, const ReportFacts& facts) {
+// Two significant digits, for rates derived from an estimated run time.
+std::string rounded_text(double value) {
+  const double magnitude = value >= 100 ? std::pow(10.0, std::floor(std::log10(value)) - 1) : 1;
+  return fmt::format("{:.0f}", std::round(value / magnitude) * magnitude);
+}
+
+// What the rate counts, from the best the file states: address-port pairs (addresses and port
+// lists stated; retries not counted), else addresses, else the records the file holds.
+std::string rate_text(const ScanModel& scan, const ReportFacts& facts, const RunTime& time) {
   const std::uint64_t ports = scan.scanned_tcp_ports.size() + scan.scanned_udp_ports.size();
-  if (scan.hosts_total != 0 && ports != 0) return scan.hosts_total * ports;
-  return facts.records;
+  std::uint64_t count = facts.records;
+  std::string unit = "records", what = "records in the file";
+  if (scan.hosts_total != 0 && ports != 0) {
+    count = scan.hosts_total * ports;
+    unit = "address-port pairs";
+    what = "pairs, retries not counted";
+  } else if (scan.hosts_total != 0) {
+    count = scan.hosts_total;
+    unit = "addresses";
+    what = "addresses; the file lists no port set";
+  }
+  if (time.seconds <= 0) return fmt::format("unknown ({} {})", count, what);
+  const double rate = static_cast<double>(count) / time.seconds;
+  if (time.estimated) {
+    return fmt::format("{}about {} {}/s ({} {})", time.lower_bound ? "at most " : "",
+                       rounded_text(rate), unit, count, what);
+  }
+  return fmt::format("{:.0f} {}/s ({} {})", rate, unit, count, what);
+}
+
+std::string duration_text(const RunTime& time) {
+  if (time.seconds < 0) return "unknown (the file states no run time)";
+  if (time.lower_bound) {
+    return fmt::format("at least about {:.0f} s (first to last record's whole-second time stamp)",
+                       time.seconds);
+  }
+  if (time.estimated) {
+    return fmt::format("about {:.0f} s (from the file's whole-second start and end times)",
+                       time.seconds);
+  }
+  return detail::elapsed_text(time.seconds) + " s";
 }
 
 void append_parameters(std::string& page, const ScanModel& scan, const ReportFacts& facts) {
@@ -143,7 +192,10 @@ void append_parameters(std::string& page, const ScanModel& scan, const ReportFac
     append(page, "<tr><th>{}</th><td id=\"{}\">{}</td></tr>", name, id, html_escaped(value));
   };
   if (!scan.command_line.empty()) row("command", "command", scan.command_line);
-  if (!scan.scanner.empty()) row("scanner", "scanner", scan.scanner + " " + scan.scanner_version);
+  if (!scan.scanner.empty()) {
+    row("scanner", "scanner",
+        scan.scanner_version.empty() ? scan.scanner : scan.scanner + " " + scan.scanner_version);
+  }
   if (scan.start_time != 0) row("started", "started", detail::ctime_text(scan.start_time));
   row("hosts-scanned", "addresses scanned",
       scan.hosts_total ? std::to_string(scan.hosts_total) : "not stated in the file");
@@ -153,20 +205,33 @@ void append_parameters(std::string& page, const ScanModel& scan, const ReportFac
   if (!scan.scanned_udp_ports.empty()) {
     row("udp-ports", "UDP ports", net::format_port_ranges(scan.scanned_udp_ports));
   }
-  const double seconds = duration_of(scan);
-  const std::uint64_t probes = probes_of(scan, facts);
-  row("duration", "duration", seconds >= 0 ? detail::elapsed_text(seconds) + " s" : "unknown");
-  row("rate", "rate",
-      seconds > 0 ? fmt::format("{:.0f} ports/s ({} address-port pairs)",
-                                static_cast<double>(probes) / seconds, probes)
-                  : fmt::format("unknown ({} address-port pairs)", probes));
+  const RunTime time = run_time_of(scan);
+  row("duration", "duration", duration_text(time));
+  row("rate", "rate", rate_text(scan, facts, time));
   row("input-format", "input", std::string(to_string(scan.format)));
   page += "</table>\n";
 }
 
-void append_totals(std::string& page, const ReportFacts& facts) {
+// Addresses that never answered: scanned minus up when the file states the scanned count, else
+// the silent hosts it lists (JSON lines); their probes as the file lists them or, from the
+// scanned port lists, addresses x ports. {0, 0} when the file tells neither.
+std::pair<std::uint64_t, std::uint64_t> unanswered_of(const ScanModel& scan,
+                                                      const ReportFacts& facts) {
+  const std::uint64_t addresses = scan.hosts_total > facts.hosts_up
+                                      ? scan.hosts_total - facts.hosts_up
+                                      : facts.silent_hosts;
+  const std::uint64_t ports = scan.scanned_tcp_ports.size() + scan.scanned_udp_ports.size();
+  return {addresses, facts.silent_records ? facts.silent_records : addresses * ports};
+}
+
+void append_totals(std::string& page, const ScanModel& scan, const ReportFacts& facts) {
+  const auto [silent_addresses, silent_probes] = unanswered_of(scan, facts);
   page += "<div class=\"totals\">";
   append(page, "<div class=\"total\" id=\"hosts-up\"><b>{}</b>hosts up</div>", facts.hosts_up);
+  if (silent_addresses) {
+    append(page, "<div class=\"total\" id=\"hosts-silent\"><b>{}</b>addresses no answer</div>",
+           silent_addresses);
+  }
   for (const PortState state : kStates) {
     append(page, "<div class=\"total {0}\" id=\"total-{0}\"><b>{1}</b>{2}</div>", state_id(state),
            facts.total(state), html_escaped(to_string(state)));
@@ -183,6 +248,14 @@ void append_totals(std::string& page, const ReportFacts& facts) {
     page += "</tr>";
   }
   page += "</table>\n";
+  if (silent_addresses) {
+    append(page,
+           "<p class=\"note\" id=\"silent-note\">Port totals count the hosts that are up, as nmap "
+           "does. The {} addresses that never answered are not listed",
+           silent_addresses);
+    if (silent_probes) append(page, "; their {} address-port pairs got no reply", silent_probes);
+    page += ".</p>\n";
+  }
 }
 
 void append_chart(std::string& page, const ReportFacts& facts) {
@@ -296,12 +369,7 @@ std::string report_page(const ScanModel& scan, const std::string& title, const S
   page += "</title>\n<style>";
   page += detail::kReportStyle;
   page += "</style></head><body>\n<h1>synscan report: " + html_escaped(title) + "</h1>\n";
-  append_totals(page, facts);
-  if (facts.silent_hosts) {
-    append(page,
-           "<p class=\"note\">{} host(s) in the file never answered and are not listed.</p>\n",
-           facts.silent_hosts);
-  }
+  append_totals(page, scan, facts);
   append_parameters(page, scan, facts);
   if (diff != nullptr) append_change_counts(page, *diff, baseline_title);
   append_chart(page, facts);

@@ -7,7 +7,8 @@
 // names and reasons from the file stay text.
 //
 // Test hook: the filters can be set from the URL fragment (#state=open&port=22&subnet=...&q=...)
-// and the script writes what it drew into data attributes: body[data-ready], data-render-ms;
+// and the script writes what it drew into data attributes: body[data-ready], data-render-ms,
+// data-drawn-at-ms, data-shown-at-ms (since navigation start);
 // #grids[data-blocks, data-live-cells, data-open-cells]; #change-grids[data-changed-cells];
 // #results-view[data-rows, data-total-rows]; #changes-view[data-rows].
 #include "report_parts.hpp"
@@ -458,7 +459,12 @@ if (changes) {
 filtersFromHash();
 applyFilters();
 document.body.dataset.renderMs = Math.round(performance.now() - started);
+// Milliseconds since navigation began: drawn (script done), then shown (the next frame painted).
+document.body.dataset.drawnAtMs = Math.round(performance.now());
 document.body.dataset.ready = "1";
+requestAnimationFrame(function () {
+  setTimeout(function () { document.body.dataset.shownAtMs = Math.round(performance.now()); }, 0);
+});
 })();
 )js";
 

@@ -89,6 +89,9 @@ std::uint16_t port_or_fail(const Location& at, std::string_view text) {
 // net::Ipv4Address's rule: a leading zero is refused here as everywhere (nmap never writes one).
 std::uint32_t address_or_fail(const Location& at, std::string_view text) {
   const auto address = net::Ipv4Address::parse(text);
+  if (!address && text.find(':') != std::string_view::npos) {
+    at.fail("IPv6 address '" + std::string(text) + "': synscan reads IPv4 results only");
+  }
   if (!address) {
     at.fail("bad IPv4 address '" + std::string(text) + "': " + net::ipv4_problem(text));
   }
@@ -607,7 +610,12 @@ class XmlScanReader {
       if (into) into->insert(into->end(), ports.begin(), ports.end());
     } else if (tag.name == "finished") {
       model_.end_time = time_or_fail(at, tag.attribute_or("time", ""));
-      model_.elapsed_seconds = seconds_or_unknown(tag.attribute_or("elapsed", ""));
+      // A summary without "scanned in" (synscan convert's "run time not recorded") marks the
+      // DTD-required elapsed as a placeholder.
+      const std::string_view summary = tag.attribute_or("summary", " scanned in ");
+      model_.elapsed_seconds = summary.find(" scanned in ") == std::string_view::npos
+                                   ? -1
+                                   : seconds_or_unknown(tag.attribute_or("elapsed", ""));
     } else if (tag.name == "hosts") {
       model_.hosts_total = count_or_fail(at, tag.attribute_or("total", ""), "host count");
     } else if (tag.name == "port" || tag.name == "address" || tag.name == "extraports") {
@@ -662,7 +670,8 @@ class XmlScanReader {
     } else if (type == "ipv6" && !host_has_address_ && !host_skipped_) {
       host_skipped_ = true;
       model_.warnings.push_back(at.where() + ": IPv6 host " +
-                                std::string(tag.attribute_or("addr", "")) + " skipped");
+                                std::string(tag.attribute_or("addr", "")) +
+                                " skipped (synscan reads IPv4 results only)");
     }
   }
 

@@ -144,10 +144,14 @@ class XmlWriter final : public ResultWriter {
     if (!begun_ || finished_) return;
     finished_ = true;
     const std::string end_text = ctime_text(summary.end_time);
-    const std::string elapsed = elapsed_text(summary.elapsed_seconds);
+    // nmap.dtd requires elapsed; when it is unknown the summary says so without "scanned in",
+    // which is how scan_file.cpp tells a stated 0 from an unknown run time.
+    const bool known = summary.elapsed_seconds >= 0;
+    const std::string elapsed = elapsed_text(known ? summary.elapsed_seconds : 0);
     const std::string summary_text =
-        fmt::format("synscan done at {}; {} scanned in {} seconds", end_text,
-                    hosts_summary_text(summary.hosts_total, summary.hosts_up), elapsed);
+        fmt::format("synscan done at {}; {} scanned{}", end_text,
+                    hosts_summary_text(summary.hosts_total, summary.hosts_up),
+                    known ? fmt::format(" in {} seconds", elapsed) : "; run time not recorded");
     const std::uint64_t hosts_down =
         summary.hosts_total > summary.hosts_up ? summary.hosts_total - summary.hosts_up : 0;
     std::string tail;

@@ -30,6 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cdp  # noqa: E402
 import lab as labmod  # noqa: E402
 
 PREFIX = ipaddress.IPv4Network("198.18.0.0/16")
@@ -270,13 +271,52 @@ def greppable_test(binary: str, chromium: Chromium, work: str) -> None:
     check(attribute(dom, "grids", "data-live-cells") == 3, "greppable report: 3 live cells")
 
 
+PAGE_TIMES = """(() => {
+  const t = performance.timing, b = document.body.dataset;
+  return {response_end: t.responseEnd - t.navigationStart, dom_loaded: t.domContentLoadedEventEnd - t.navigationStart,
+          load_end: t.loadEventEnd - t.navigationStart, script_ms: +b.renderMs, drawn_at: +b.drawnAtMs,
+          shown_at: +b.shownAtMs};
+})()"""
+
+
+def wait_shown(page: cdp.Browser) -> dict:
+    """The page's timings once its first frame with the grid and table has been painted."""
+    deadline = time.monotonic() + 120
+    while not page.evaluate("!!document.body.dataset.shownAtMs"):
+        if time.monotonic() > deadline:
+            raise cdp.CdpError("the report never painted its grid and table")
+        time.sleep(0.05)
+    return page.evaluate(PAGE_TIMES)
+
+
+def measure(chromium: str, report_page: str, runs: int, screenshot: str | None) -> int:
+    """Render times of one report, browser start-up excluded: a fresh Chromium per run."""
+    for run in range(runs):
+        with cdp.Browser(chromium) as page:
+            started = time.monotonic()
+            page.navigate("file://" + os.path.abspath(report_page))
+            times = wait_shown(page)
+            wall = (time.monotonic() - started) * 1000
+            print(f"run {run + 1}: navigate->painted {wall:.0f} ms wall; page: " +
+                  ", ".join(f"{k} {v} ms" for k, v in times.items()), flush=True)
+            if screenshot and run == 0:
+                page.screenshot(screenshot)
+                print(f"screenshot: {screenshot}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synscan")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     parser.add_argument("--write-synthetic", metavar="PATH", help="only write the /16 x 5 scan (JSON lines)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--measure", metavar="REPORT", help="only time REPORT's rendering (and --screenshot)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--screenshot", metavar="PNG")
     args = parser.parse_args(argv)
+    if args.measure:
+        return measure(args.chromium, args.measure, args.runs, args.screenshot)
     if args.write_synthetic:
         expected = write_synthetic(args.write_synthetic)
         print(f"{len(expected['records'])} records of {expected['up']} hosts up: {expected['states']}")

@@ -74,6 +74,55 @@ TEST(Report, SummarisedPortsCountAndUnmodelledReasonsShow) {
   EXPECT_NE(html.find("\"collapsed\":["), std::string::npos);
 }
 
+std::string facts_row(const std::string& html, const std::string& id) {
+  const std::string open = "<td id=\"" + id + "\">";
+  const std::size_t start = html.find(open);
+  if (start == std::string::npos) return "(no row " + id + ")";
+  return html.substr(start + open.size(), html.find("</td>", start) - start - open.size());
+}
+
+// Run time as the file states it; from whole-second times "about"; JSON lines only a lower
+// bound; "unknown" when nothing tells it; never a made-up "0.00 s".
+TEST(Report, DurationAndRateAreStatedEstimatedOrUnknown) {
+  ScanModel scan = sample_scan();  // JSON lines: every record at kStart
+  std::string html = html_report(scan, "s.jsonl");
+  EXPECT_EQ(facts_row(html, "duration"), "unknown (the file states no run time)");
+  EXPECT_EQ(facts_row(html, "rate"), "unknown (50 records in the file)");
+  scan.end_time = scan.start_time + 11;
+  html = html_report(scan, "s.jsonl");
+  EXPECT_EQ(facts_row(html, "duration"),
+            "at least about 11 s (first to last record&#39;s whole-second time stamp)");
+  EXPECT_EQ(facts_row(html, "rate"), "at most about 5 records/s (50 records in the file)");
+  scan.format = ScanFileFormat::kXml;
+  scan.hosts_total = 256;
+  html = html_report(scan, "s.xml");
+  EXPECT_EQ(facts_row(html, "duration"),
+            "about 11 s (from the file&#39;s whole-second start and end times)");
+  EXPECT_EQ(facts_row(html, "rate"), "about 23 addresses/s (256 addresses; the file lists no port set)");
+  scan.scanned_tcp_ports = {22, 80, 443};
+  scan.elapsed_seconds = 2.345;
+  html = html_report(scan, "s.xml");
+  EXPECT_EQ(facts_row(html, "duration"), "2.35 s");
+  EXPECT_EQ(facts_row(html, "rate"), "328 address-port pairs/s (768 pairs, retries not counted)");
+}
+
+// JSON lines -> XML and greppable: the converted files say the run time is not recorded (not
+// "0.00 seconds"), and reading them back gives an unknown run time.
+TEST(Report, ConvertedFilesKeepAnUnknownRunTimeUnknown) {
+  const ScanModel scan = sample_scan();
+  ASSERT_LT(scan.elapsed_seconds, 0);
+  for (const Format format : {Format::kXml, Format::kGreppable}) {
+    const std::string path = temp_path(format == Format::kXml ? "converted.xml" : "converted.gnmap");
+    (void)write_scan_files(scan, {{format, path}}, {});
+    const std::string text = read_file(path);
+    EXPECT_NE(text.find("scanned; run time not recorded"), std::string::npos) << text;
+    EXPECT_EQ(text.find("scanned in"), std::string::npos) << text;
+    const ScanModel back = read_scan_file(path);
+    EXPECT_LT(back.elapsed_seconds, 0) << path;
+    EXPECT_EQ(facts_row(html_report(back, path), "duration"), "unknown (the file states no run time)");
+  }
+}
+
 TEST(Report, HeadlessChromiumShowsTheTotals) {
   if (!std::filesystem::exists("/usr/bin/chromium")) SYNSCAN_SKIP_WITHOUT_TOOL("/usr/bin/chromium");
   const std::string path = temp_path("report.html");

@@ -68,7 +68,7 @@ struct ScanInfo {
 
 struct ScanSummary {
   std::time_t end_time = 0;
-  double elapsed_seconds = 0;
+  double elapsed_seconds = 0;            ///< < 0: not known (a converted file that stated none)
   std::uint64_t hosts_total = 0;         ///< addresses scanned
   std::uint64_t hosts_up = 0;
   bool interrupted = false;              ///< stopped early (signal); files still well-formed
