@@ -39,6 +39,8 @@ constexpr const char* kDefaultPorts =
     "3306,3389,5432,5900,6379,6443,8080,8443,10250,27017";
 
 constexpr const char* kUsage = "Usage: synscan [options] {targets...}";
+constexpr const char* kTargetForms =
+    "198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 198.18.0-3.1-254, names";
 
 // Above this rate one paced sender is not enough on every machine of ours: on the shared 2-core
 // VMs one thread's ceiling swung between 0.4 and 1.7 Mpps within days (bench/README.md), and at
@@ -120,6 +122,29 @@ std::string join_command_line(const std::vector<std::string>& arguments) {
     }
   }
   return line;
+}
+
+// The groups --help prints, as data: synscan-docgen writes the man page and the completion from it.
+CommandLineDoc document_options(const char* usage, const char* target_forms,
+                                std::initializer_list<const po::options_description*> groups) {
+  CommandLineDoc documentation{usage, target_forms, {}};
+  for (const po::options_description* group : groups) {
+    OptionGroupDoc& group_doc = documentation.groups.emplace_back();
+    // Program_options has no caption accessor: the title is the first line --help prints, "Scan:".
+    std::ostringstream printed;
+    printed << *group;
+    const std::string first_line = printed.str().substr(0, printed.str().find('\n'));
+    group_doc.title = first_line.substr(0, first_line.rfind(':'));
+    for (const auto& option : group->options()) {
+      // Only a "-x" display name is a short option; without one Program_options returns the long name.
+      const std::string short_form =
+          option->canonical_display_name(po::command_line_style::allow_dash_for_short);
+      const bool has_short = short_form.size() == 2 && short_form[0] == '-';
+      group_doc.options.push_back({option->long_name(), has_short ? short_form.substr(1) : "",
+                                   option->semantic()->max_tokens() > 0, option->description()});
+    }
+  }
+  return documentation;
 }
 
 std::uint64_t random_seed() {
@@ -218,15 +243,16 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& raw_argumen
   if (values.count("help")) {
     std::ostringstream text;
     text << kUsage << "\n\n"
-         << "Targets: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 198.18.0-3.1-254, names\n\n"
+         << "Targets: " << kTargetForms << "\n\n"
          << scan << '\n' << targeting << '\n' << network << '\n' << outputs << '\n'
          << "Exit codes: 0 success, 1 usage error, 2 runtime error, 3 diff found changes, "
             "130 interrupted\n";
     parsed.informational = text.str();
+    parsed.documentation = document_options(kUsage, kTargetForms, {&scan, &targeting, &network, &outputs});
     return parsed;
   }
   if (values.count("version")) {
-    parsed.informational = std::string("synscan ") + SYNSCAN_VERSION + "\n";
+    parsed.informational = version_text();
     return parsed;
   }
   if (values.count("ping-only")) throw UsageError("-sn (host discovery only) is not supported");
@@ -404,6 +430,10 @@ void require_raw_socket_privilege() {
 }
 
 }  // namespace
+
+CommandLineDoc describe_command_line() {
+  return *parse_command_line({"--help"}).documentation;
+}
 
 int run_synscan(int argc, char** argv) {
   // Not registered by name: run_synscan may run more than once in a process (the unit tests).

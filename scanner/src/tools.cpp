@@ -13,6 +13,7 @@
 #include "output/tools.hpp"
 #include "output/writers.hpp"
 #include "nmap_aliases.hpp"
+#include "scanner/cli.hpp"
 #include "scanner/errors.hpp"
 #include "scanner/exit_codes.hpp"
 
@@ -180,6 +181,12 @@ int run_report(const std::vector<std::string>& arguments) {
 }
 
 }  // namespace
+
+std::vector<ToolDoc> describe_tools() {
+  std::vector<ToolDoc> tools;
+  for (const Tool& tool : kTools) tools.push_back({tool.name, tool.usage});
+  return tools;
+}
 
 bool is_tool(const std::string& name) {
   return find_tool(name) != nullptr;

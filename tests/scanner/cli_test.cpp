@@ -115,8 +115,36 @@ TEST(CommandLine, HelpAndVersionAreInformational) {
   ParsedCommandLine parsed = parse_command_line({"--help"}, no_dns);
   EXPECT_FALSE(parsed.plan);
   EXPECT_NE(parsed.informational.find("Usage: synscan"), std::string::npos);
+  ASSERT_TRUE(parsed.documentation);
+  EXPECT_EQ(parsed.documentation->groups.front().title, "Scan");
   parsed = parse_command_line({"--version"}, no_dns);
-  EXPECT_NE(parsed.informational.find("synscan "), std::string::npos);
+  EXPECT_FALSE(parsed.plan);
+  EXPECT_EQ(parsed.informational.rfind("synscan ", 0), 0u);
+  for (const char* line : {"\ngit revision: ", "\nlibpcap version ", "\nlibnet version "}) {
+    EXPECT_NE(parsed.informational.find(line), std::string::npos) << parsed.informational;
+  }
+}
+
+TEST(CommandLine, DescriptionListsWhatHelpPrints) {
+  const std::string help = parse_command_line({"--help"}, no_dns).informational;
+  const CommandLineDoc documentation = describe_command_line();
+  for (const OptionGroupDoc& group : documentation.groups) {
+    EXPECT_NE(help.find(group.title + ":\n"), std::string::npos) << group.title;
+    for (const OptionDoc& option : group.options) {
+      EXPECT_NE(help.find("--" + option.long_name + " "), std::string::npos) << option.long_name;
+      EXPECT_NE(help.find(option.help.substr(0, 20)), std::string::npos) << option.help;
+      if (!option.short_name.empty()) {
+        EXPECT_NE(help.find("-" + option.short_name + " [ --" + option.long_name + " ]"), std::string::npos);
+      }
+    }
+  }
+  const OptionDoc* ports = nullptr;
+  for (const OptionDoc& option : documentation.groups.front().options) {
+    if (option.long_name == "ports") ports = &option;
+  }
+  ASSERT_NE(ports, nullptr);
+  EXPECT_EQ(ports->short_name, "p");
+  EXPECT_TRUE(ports->takes_value);
 }
 
 TEST(CommandLine, BadInputIsAUsageErrorNamingTheToken) {

@@ -19,4 +19,24 @@ inline constexpr int kExitDifferent = 3;
 /// found so far (128 + SIGINT, as shells report it).
 inline constexpr int kExitInterrupted = 130;
 
+/// The table as the man page (docgen) prints it; README's "Exit codes" lists the same codes.
+struct ExitCodeDoc {
+  int code;
+  const char* meaning;
+};
+inline constexpr ExitCodeDoc kExitCodeTable[] = {
+    {kExitSuccess,
+     "success: the scan finished, the subcommand did its work, diff found the scans equal"},
+    {kExitUsage,
+     "usage error: unknown option, bad value (target, port, address, number), missing argument, an "
+     "option's file (-iL, --excludefile, --services-file, --resume) that cannot be read or parsed; "
+     "the line names what to change"},
+    {kExitRuntime,
+     "runtime error: no privileges, no route or interface, capture or send failure, an output that "
+     "cannot be written, a saved scan (diff, report, convert, merge input) that cannot be read"},
+    {kExitDifferent, "synscan diff only: the scans differ (the changes are on stdout)"},
+    {kExitInterrupted,
+     "interrupted: the outputs are still complete, well-formed files holding every result found"},
+};
+
 }  // namespace synscan::scanner
