@@ -89,7 +89,7 @@ def synscan_cmd(lab: labmod.Lab, binary: str, *arguments: str) -> list[str]:
 
 
 def wait_for_probes(lab: labmod.Lab, proc: subprocess.Popen, since: int, count: int,
-                    timeout: float = 60.0) -> bool:
+                    timeout: float = 120.0) -> bool:
     """Waits until the target namespace has received `count` more probes than `since` (the nft
     probe counter), i.e. the scanner is up, has its signal handlers and is sending. False if it
     exited first or `timeout` passed (generous: only a hang gets there)."""
@@ -204,7 +204,7 @@ def interrupted_run(lab: labmod.Lab, binary: str, base: str, signals: int) -> tu
     for _ in range(signals):
         proc.send_signal(signal.SIGINT)
         time.sleep(0.05)
-    rc = proc.wait(timeout=30)
+    rc = proc.wait(timeout=120)
     return rc, time.monotonic() - started
 
 
@@ -214,12 +214,12 @@ def interrupted_run(lab: labmod.Lab, binary: str, base: str, signals: int) -> tu
 # that does not skip it can therefore never exit a double interrupt within DOUBLE_BOUND (0.1 s
 # under GRACE, for timer and clock granularity), and a correct one has the remaining 0.9 s for
 # exiting itself (two 50 ms sleeps of this script, writing a few thousand results, joining
-# threads; ~0.15 s on an idle machine). A loaded machine only adds time, so the double run is
-# tried up to DOUBLE_TRIES times and passes if any try is fast: exact in what it proves, robust in
-# when it passes.
+# threads; ~0.15 s on an idle machine, 0.4 s with 6 busy loops on 2 cores). A loaded machine only
+# adds time, so the double run is tried up to DOUBLE_TRIES times and passes if any try is fast:
+# exact in what it proves, robust in when it passes (an idle machine needs one try).
 GRACE = 1.0
 DOUBLE_BOUND = 0.9
-DOUBLE_TRIES = 3
+DOUBLE_TRIES = 6
 
 
 def double_interrupt(lab: labmod.Lab, binary: str, workdir: str) -> None:
@@ -240,21 +240,27 @@ def double_interrupt(lab: labmod.Lab, binary: str, workdir: str) -> None:
           f"< {DOUBLE_BOUND} s (one Ctrl-C: {single:.2f} s >= {GRACE:g} s)")
 
 
+HANG_BOUND = 150  # seconds: far beyond a loaded machine's start-up, still ends a hang
+
+
 def consumers(lab: labmod.Lab, binary: str) -> None:
-    # A closed pipe: head exits after one line; synscan must notice EPIPE and stop, exit 2.
+    # A closed pipe: head exits after one line; synscan must notice EPIPE and stop, exit 2 (the
+    # exit code and the error line prove it; the time bound only catches a hang: ~1 s idle, up
+    # to ~40 s seen with the machine loaded).
     scan = " ".join(synscan_cmd(lab, binary, "-p", "22,80", "--rate", "5000", "198.18.0.0/22", "-oG", "-",
                                 "--no-progress"))
     started = time.monotonic()
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", f"{scan} | head -1 >/dev/null; echo ${{PIPESTATUS[0]}} >&2"],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=HANG_BOUND + 60)
+    elapsed = time.monotonic() - started
     lines = proc.stderr.strip().splitlines()
     rc = int(lines[-1]) if lines and lines[-1].isdigit() else -1
     check(rc == 2, f"-oG - | head -1: synscan exits 2 (got {rc})")
     check(any("Broken pipe" in line for line in lines), "the closed pipe is named in one error line")
-    check(time.monotonic() - started < 30, "no hang on a closed pipe")
+    check(elapsed < HANG_BOUND, f"no hang on a closed pipe ({elapsed:.1f} s < {HANG_BOUND} s)")
 
     proc = subprocess.run(synscan_cmd(lab, binary, "-p", "22", "--rate", "2000", "198.18.0.0/26", "-oX", "/dev/full",
-                                      "--no-progress"), capture_output=True, text=True, timeout=60)
+                                      "--no-progress"), capture_output=True, text=True, timeout=HANG_BOUND + 60)
     check(proc.returncode == 2, f"-oX /dev/full exits 2 (got {proc.returncode})")
     check("No space left on device" in proc.stderr, "the full disk is named in the error")
 
