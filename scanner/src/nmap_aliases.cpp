@@ -3,31 +3,19 @@
 #include <string_view>
 
 #include "scanner/errors.hpp"
+#include "scanner/options.hpp"
 
 namespace synscan::scanner {
 namespace {
 
-struct NmapAlias {
-  std::string_view nmap_form;  // "-oX"
-  std::string_view long_form;  // "--output-xml"
-  bool takes_value;
-  bool scan_only;  // not offered to the subcommands
-};
-
-constexpr NmapAlias kAliases[] = {
-    {"-oX", "--output-xml", true, false},  {"-oG", "--output-grepable", true, false},
-    {"-oJ", "--output-json", true, false}, {"-oA", "--output-all", true, false},
-    {"-iL", "--input-list", true, true},   {"-sS", "--syn", false, true},
-    {"-sU", "--udp", false, true},         {"-Pn", "--no-ping", false, true},
-    {"-sn", "--ping-only", false, true},
-};
-
-const NmapAlias* find_alias(std::string_view argument, AliasScope scope) {
-  for (const NmapAlias& alias : kAliases) {
-    if (alias.scan_only && scope != AliasScope::kScan) continue;
-    if (argument.substr(0, alias.nmap_form.size()) != alias.nmap_form) continue;
-    if (!alias.takes_value && argument.size() != alias.nmap_form.size()) continue;
-    return &alias;
+// The option whose nmap form `argument` spells, from the one option table; null when none.
+const OptionSpec* find_nmap_form(std::string_view argument, AliasScope scope) {
+  for (const OptionSpec& option : option_table()) {
+    if (option.nmap_form.empty() || !argument.starts_with(option.nmap_form)) continue;
+    if (scope == AliasScope::kSubcommand && option.group != OptionGroup::kOutput) continue;
+    // A flag ("-sS") only alone; a value may be attached ("-oXscan.xml").
+    if (option.kind == OptionKind::kFlag && argument.size() != option.nmap_form.size()) continue;
+    return &option;
   }
   return nullptr;
 }
@@ -40,21 +28,21 @@ std::vector<std::string> rewrite_nmap_aliases(const std::vector<std::string>& ar
   result.reserve(arguments.size());
   for (std::size_t i = 0; i < arguments.size(); ++i) {
     const std::string& argument = arguments[i];
-    const NmapAlias* alias = find_alias(argument, scope);
-    if (alias == nullptr) {
+    const OptionSpec* option = find_nmap_form(argument, scope);
+    if (option == nullptr) {
       result.push_back(argument);
       continue;
     }
-    std::string long_form(alias->long_form);
-    if (!alias->takes_value) {
-      result.push_back(std::move(long_form));
-    } else if (argument.size() > alias->nmap_form.size()) {  // -oXscan.xml
-      result.push_back(long_form + "=" + argument.substr(alias->nmap_form.size()));
+    const std::string long_form = "--" + std::string(option->name);
+    if (option->kind == OptionKind::kFlag) {
+      result.push_back(long_form);
+    } else if (argument.size() > option->nmap_form.size()) {  // -oXscan.xml
+      result.push_back(long_form + "=" + argument.substr(option->nmap_form.size()));
     } else if (i + 1 < arguments.size()) {  // -oX scan.xml
       result.push_back(long_form + "=" + arguments[++i]);
     } else {
-      throw UsageError(argument + " needs a " +
-                       (alias->nmap_form == "-oA" ? "base name" : "file name"));
+      throw UsageError(argument + " needs " +
+                       (option->value_name.empty() ? "a value" : std::string(option->value_name)));
     }
   }
   return result;
