@@ -4,10 +4,12 @@
 #include <arpa/inet.h>
 #include <libnet.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "packet/checksum.hpp"
 #include "wire_bytes.hpp"
 
 namespace synscan::packet {
@@ -149,7 +151,13 @@ void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip, std::ui
                            wire::apply_checksum_delta(tcp_checksum, tcp_delta));
 }
 
-UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload) {
+UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload,
+                         CookieEcho echo) {
+  ip_offset_ = ipv4_offset_for(addressing.link_header);
+  if (echo.width != 0 && std::size_t{echo.request_offset} + echo.width <= payload.size()) {
+    echo_offset_ = l4_offset() + kUdpHeaderSize + echo.request_offset;
+    echo_width_ = echo.width;
+  }
   if (payload.size() > kMaximumIpv4Payload) {
     throw TemplateError("UDP payload of " + std::to_string(payload.size()) +
                         " bytes does not fit an IPv4 datagram");
@@ -166,7 +174,6 @@ UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std:
                        payload_bytes, static_cast<std::uint32_t>(payload.size()), context.get(), 0),
       "libnet_build_udp");
   frame_ = finish_frame(context.get(), addressing, IPPROTO_UDP, udp_size);
-  ip_offset_ = ipv4_offset_for(addressing.link_header);
   // RFC 768: a computed checksum of zero is sent as all ones (zero means "none"); libnet 1.1.6
   // leaves it zero.
   std::byte* const checksum = frame_.data() + ip_offset_ + kUdpChecksumOffset;
@@ -174,7 +181,7 @@ UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std:
 }
 
 void UdpTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
-                        std::uint16_t destination_port) const noexcept {
+                        std::uint16_t destination_port, std::uint32_t cookie) const noexcept {
   const std::uint64_t udp_delta =
       copy_and_address(out, ip_offset_, frame_, destination_ip, source_port, destination_port);
   std::byte* const checksum_field = out + ip_offset_ + kUdpChecksumOffset;
@@ -182,6 +189,33 @@ void UdpTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint1
       wire::apply_checksum_delta(wire::load_big_endian16(checksum_field), udp_delta);
   if (udp_checksum == 0) udp_checksum = 0xFFFF;  // RFC 768
   wire::store_big_endian16(checksum_field, udp_checksum);
+  if (echo_width_ != 0) write_cookie(out, cookie);
+}
+
+// The cookie's big-endian low `echo_width_` bytes go into the echo field; the UDP checksum is
+// updated (RFC 1624) over the 16-bit words they touch, aligned to the UDP header (at an even
+// frame offset with or without the link header). A word past the frame's end counts as a zero
+// pad byte.
+void UdpTemplate::write_cookie(std::byte* out, std::uint32_t cookie) const noexcept {
+  const std::size_t first = echo_offset_, last = echo_offset_ + echo_width_;  // [first, last)
+  const std::size_t size = frame_.size();
+  const auto word_at = [&](std::size_t at) {
+    const unsigned high = std::to_integer<unsigned>(out[at]);
+    const unsigned low = at + 1 < size ? std::to_integer<unsigned>(out[at + 1]) : 0;
+    return static_cast<std::uint16_t>(high << 8 | low);
+  };
+  std::byte* const checksum_field = out + ip_offset_ + kUdpChecksumOffset;
+  std::uint16_t checksum = wire::load_big_endian16(checksum_field);
+  const std::size_t l4 = l4_offset();
+  for (std::size_t at = l4 + ((first - l4) & ~std::size_t{1}); at < last; at += 2) {
+    const std::uint16_t old_word = word_at(at);
+    for (std::size_t byte = std::max(at, first); byte < std::min(at + 2, last); ++byte) {
+      out[byte] = static_cast<std::byte>(cookie >> (8 * (last - 1 - byte)));
+    }
+    checksum = checksum_update16(checksum, old_word, word_at(at));
+  }
+  if (checksum == 0) checksum = 0xFFFF;  // RFC 768: zero means "no checksum"
+  wire::store_big_endian16(checksum_field, checksum);
 }
 
 }  // namespace synscan::packet

@@ -8,6 +8,7 @@
 
 #include "packet/probe_template.hpp"
 #include "packet/reply.hpp"
+#include "packet/udp_payloads.hpp"
 #include "test_frames.hpp"
 
 namespace synscan::packet {
@@ -176,15 +177,19 @@ TEST(LinkTypeTest, TcpTemplateWithoutLinkHeaderIsTheEthernetFrameMinus14Bytes) {
 
 TEST(LinkTypeTest, UdpTemplateWithoutLinkHeaderIsTheEthernetFrameMinus14Bytes) {
   const Bytes payload = from_hex("0001020304050607");
-  const UdpTemplate ethernet(addressing(LinkHeader::kEthernet), payload);
-  const UdpTemplate raw(addressing(LinkHeader::kNone), payload);
+  // An odd echo offset: the cookie's checksum words straddle the payload's word boundaries.
+  const CookieEcho echo{.request_offset = 3, .reply_offset = 3, .width = 4};
+  const UdpTemplate ethernet(addressing(LinkHeader::kEthernet), payload, echo);
+  const UdpTemplate raw(addressing(LinkHeader::kNone), payload, echo);
+  ASSERT_TRUE(raw.carries_cookie());
   ASSERT_EQ(raw.size(), 20u + 8u + payload.size());
   EXPECT_EQ(raw.payload_offset(), 28u);
   EXPECT_EQ(ethernet.payload_offset(), kL4Offset + 8);
   for (const std::uint16_t port : {53, 161, 0xFFFF}) {
     Bytes ethernet_out(ethernet.size()), raw_out(raw.size());
-    ethernet.write(ethernet_out.data(), 0xC612000B, 40002, port);
-    raw.write(raw_out.data(), 0xC612000B, 40002, port);
+    ethernet.write(ethernet_out.data(), 0xC612000B, 40002, port, 0xA1B2C3D4);
+    raw.write(raw_out.data(), 0xC612000B, 40002, port, 0xA1B2C3D4);
+    EXPECT_EQ(test::get16(raw_out, 28 + 3), 0xA1B2u) << port;
     EXPECT_EQ(raw_out, Bytes(ethernet_out.begin() + 14, ethernet_out.end())) << port;
     const auto datagram = std::span(raw_out).subspan(20);
     EXPECT_EQ(test::reference_checksum(datagram, test::pseudo_header_sum(
