@@ -13,19 +13,18 @@
 #include <optional>
 #include <sstream>
 
-#include "net/ipv4_address.hpp"
-#include "net/mac_address.hpp"
-#include "net/port_ranges.hpp"
 #include "resume_file.hpp"
 #include "scanner/errors.hpp"
+#include "scanner/options.hpp"
 #include "scanner/scan_order.hpp"
 
 namespace synscan::scanner {
 namespace {
 
-// Version 3: a checksum over the whole file, in-flight groups as runs. Version 2 files (no
+// Version 4: the settings as the option table's NAME VALUE lines (version 3 had its own keys);
+// version 3 added a checksum over the whole file and in-flight groups as runs. Version 2 files (no
 // checksum) and version 1 (other group cuts) are refused with one line.
-constexpr const char* kMagic = "synscan-resume 3";
+constexpr const char* kMagic = "synscan-resume 4";
 constexpr std::string_view kMagicPrefix = "synscan-resume ";
 // State-table entry bits 10..15 (scanner/state_table.hpp): the slot generation, which
 // restore_entry replaces with the new slot's.
@@ -42,42 +41,16 @@ std::uint64_t mix(std::uint64_t hash, const Value& value) {
   return fnv1a(hash, &value, sizeof value);
 }
 
-std::string join_ranges(const std::vector<AddressRange>& ranges) {
-  std::string text;
-  for (const AddressRange& range : ranges) {
-    if (!text.empty()) text += ',';
-    text +=
-        net::Ipv4Address(range.first).to_string() + '-' + net::Ipv4Address(range.last).to_string();
-  }
-  return text;
-}
-
-const char* backend_name(SendBackend backend) {
-  return backend == SendBackend::kLibnet ? "libnet" : "mmsg";
-}
-
+// The scan settings: every option the table marks kStored, in its command-line syntax.
 void write_settings(std::ostringstream& out, const ScanPlan& plan) {
-  out.precision(17);  // rates and times round-trip exactly
-  out << "targets " << join_ranges(plan.targets.ranges()) << '\n';
-  out << "tcp " << net::format_port_ranges(plan.ports.tcp) << '\n';
-  out << "udp " << net::format_port_ranges(plan.ports.udp) << '\n';
-  out << "rate " << plan.rate << '\n';
-  out << "retries " << plan.retries << '\n';
-  out << "wait " << plan.wait_seconds << '\n';
-  out << "rtt " << plan.initial_rtt_timeout << ' ' << plan.min_rtt_timeout << ' ' << plan.max_rtt_timeout << '\n';
-  out << "seed " << plan.seed << '\n';
-  out << "shard " << plan.shard.index << '/' << plan.shard.count << '\n';
-  if (!plan.interface.empty()) out << "interface " << plan.interface << '\n';
-  if (plan.source_ip) out << "source-ip " << net::Ipv4Address(*plan.source_ip).to_string() << '\n';
-  if (plan.source_port) out << "source-port " << *plan.source_port << '\n';
-  if (plan.router_mac) out << "router-mac " << plan.router_mac->to_string() << '\n';
-  out << "ttl " << unsigned{plan.ttl} << '\n';
-  if (!plan.udp_payloads_file.empty()) out << "udp-payloads " << plan.udp_payloads_file << '\n';
-  if (plan.only_open) out << "open 1\n";
-  if (plan.offline) out << "offline 1\n";
-  if (!plan.user.empty()) out << "user " << plan.user << '\n';
-  out << "send-backend " << backend_name(plan.send_backend) << '\n';
-  out << "tx-threads " << plan.transmit_threads << '\n';
+  for (const OptionSpec& option : option_table()) {
+    if (option.resume != ResumePolicy::kStored || option.format == nullptr) continue;
+    const std::optional<std::string> value = option.format(plan);
+    if (!value) continue;
+    out << option.name;
+    if (!value->empty()) out << ' ' << *value;
+    out << '\n';
+  }
 }
 
 void write_groups(std::ostringstream& out, const ResumeState& state) {
@@ -103,7 +76,7 @@ void write_groups(std::ostringstream& out, const ResumeState& state) {
 // before anything is allocated for it.
 class Reader {
  public:
-  Reader(const std::string& name, ScanPlan& plan) : name_(name), plan_(plan) {}
+  Reader(const std::string& name, OptionValues& values) : name_(name), values_(values), plan_(values.plan) {}
 
   ResumeState read(std::string_view body);
 
@@ -125,8 +98,12 @@ class Reader {
   void read_group(const std::string& rest);
   const ScanOrder& order();
 
+  void resolve_settings();
+
   const std::string& name_;
+  OptionValues& values_;
   ScanPlan& plan_;
+  bool settings_resolved_ = false;
   ResumeState state_;
   int line_number_ = 0;
   bool have_fingerprint_ = false;
@@ -136,69 +113,31 @@ class Reader {
 bool Reader::read_setting(const std::string& key, const std::string& rest) {
   if (key == "command") {
     plan_.command_line = rest;
-  } else if (key == "targets") {
-    std::vector<AddressRange> ranges;
-    for (const std::string& token : split_target_tokens(rest)) {
-      for (const AddressRange& range :
-           parse_target_token(token, [](const std::string&) { return std::vector<std::uint32_t>{}; })) {
-        ranges.push_back(range);
-      }
-    }
-    plan_.targets = TargetSet(std::move(ranges), {});
-  } else if (key == "tcp") {
-    plan_.ports.tcp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, true, false).tcp;
-  } else if (key == "udp") {
-    plan_.ports.udp = rest.empty() ? std::vector<std::uint16_t>{} : parse_port_spec(rest, false, true).udp;
-  } else if (key == "rate") {
-    plan_.rate = std::stod(rest);
-  } else if (key == "retries") {
-    plan_.retries = number<unsigned>(rest);
-  } else if (key == "wait") {
-    plan_.wait_seconds = std::stod(rest);
-  } else if (key == "rtt") {
-    std::istringstream parse(rest);
-    if (!(parse >> plan_.initial_rtt_timeout >> plan_.min_rtt_timeout >> plan_.max_rtt_timeout)) fail("bad rtt");
-  } else if (key == "seed") {
-    plan_.seed = number<std::uint64_t>(rest);
-  } else if (key == "shard") {
-    plan_.shard = parse_shard(rest);
-  } else if (key == "interface") {
-    plan_.interface = rest;
-  } else if (key == "source-ip") {
-    const auto address = net::Ipv4Address::parse(rest);
-    if (!address) fail("bad source-ip");
-    plan_.source_ip = address->value();
-  } else if (key == "source-port") {
-    plan_.source_port = number<std::uint16_t>(rest);
-  } else if (key == "router-mac") {
-    plan_.router_mac = net::MacAddress::parse(rest);
-    if (!plan_.router_mac) fail("bad router-mac");
-  } else if (key == "ttl") {
-    plan_.ttl = number<std::uint8_t>(rest);
-  } else if (key == "udp-payloads") {
-    plan_.udp_payloads_file = rest;
-  } else if (key == "open") {
-    plan_.only_open = rest == "1";
-  } else if (key == "offline") {
-    plan_.offline = rest == "1";
-  } else if (key == "user") {
-    plan_.user = rest;
-  } else if (key == "send-backend") {
-    plan_.send_backend = rest == "libnet" ? SendBackend::kLibnet : SendBackend::kPacketMmsg;
-  } else if (key == "tx-threads") {
-    plan_.transmit_threads = number<unsigned>(rest);
-    if (plan_.transmit_threads < 1 || plan_.transmit_threads > 16) fail("bad tx-threads");
-  } else {
-    return false;
+    return true;
   }
+  const OptionSpec* option = find_option(key);
+  if (option == nullptr || option->name != key) return false;
+  if (option->resume != ResumePolicy::kStored) fail("'" + key + "' is not a saved setting");
+  if (settings_resolved_) fail("setting '" + key + "' after the progress it decides");
+  if (option->kind == OptionKind::kFlag && !rest.empty()) fail("'" + key + "' takes no value");
+  option->parse(rest, values_);
   return true;
+}
+
+// The saved settings become the plan (same checks as the command line's) before any progress
+// line is read against it.
+void Reader::resolve_settings() {
+  if (settings_resolved_) return;
+  settings_resolved_ = true;
+  values_.targets_resolved = true;
+  resolve_plan(values_, [](const std::string&) { return std::vector<std::uint32_t>{}; });
 }
 
 // The group arithmetic of the saved plan; needs targets, ports and hosts-per-group first.
 const ScanOrder& Reader::order() {
   if (!order_) {
-    if (plan_.targets.empty() || plan_.ports.size() == 0 || state_.hosts_per_group == 0) {
-      fail("progress before the targets, ports and hosts-per-group it refers to");
+    if (!settings_resolved_ || state_.hosts_per_group == 0) {
+      fail("progress before the hosts-per-group it refers to");
     }
     order_.emplace(plan_.targets.size(), static_cast<std::uint32_t>(plan_.ports.size()),
                    state_.hosts_per_group, plan_.seed, plan_.shard);
@@ -211,6 +150,7 @@ bool Reader::read_progress(const std::string& key, const std::string& rest) {
     if (rest != "complete" && rest != "interrupted") fail("bad status '" + rest + "'");
     state_.complete = rest == "complete";
   } else if (key == "hosts-per-group") {
+    resolve_settings();
     state_.hosts_per_group = number<std::uint32_t>(rest);
     const auto probes = static_cast<std::uint32_t>(plan_.ports.size());
     // No more than the planner could have chosen for this plan at any rate.
@@ -290,12 +230,9 @@ ResumeState Reader::read(std::string_view body) {
     } catch (const UsageError& error) {
       if (std::string_view(error.what()).rfind(name_ + ":", 0) == 0) throw;
       fail(error.what());
-    } catch (const std::exception&) {  // std::stod
-      fail("bad value for '" + key + "'");
     }
   }
   if (!have_fingerprint_ || state_.hosts_per_group == 0) throw UsageError(name_ + ": no fingerprint");
-  if (plan_.targets.empty() || plan_.ports.size() == 0) throw UsageError(name_ + ": no targets or ports");
   if (plan_fingerprint(plan_, state_.hosts_per_group) != state_.fingerprint) {
     throw UsageError(name_ + ": the saved scan plan does not match its fingerprint (edited or corrupt)");
   }
@@ -403,7 +340,7 @@ std::string format_resume_file(const ScanPlan& plan, const ResumeState& state) {
   return text;
 }
 
-ResumeState parse_resume_file(std::string_view text, const std::string& name, ScanPlan& plan) {
+ResumeState parse_resume_file(std::string_view text, const std::string& name, OptionValues& values) {
   // The last line is "end CHECKSUM" over everything before it: a truncated file has no such
   // line, an edited or damaged one fails the sum; both are refused before any line is trusted.
   const std::size_t last = text.size() >= 2 ? text.rfind('\n', text.size() - 2) : std::string_view::npos;
@@ -420,10 +357,10 @@ ResumeState parse_resume_file(std::string_view text, const std::string& name, Sc
   if (checksum_line(body) != end_line) {
     throw UsageError(name + ": checksum mismatch: the file was edited or damaged; it cannot be resumed");
   }
-  return Reader(name, plan).read(body);
+  return Reader(name, values).read(body);
 }
 
-ResumeState read_resume_file(const std::string& path, ScanPlan& plan) {
+ResumeState read_resume_file(const std::string& path, OptionValues& values) {
   const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat status {};
   if (!fd.valid() || ::fstat(fd.get(), &status) != 0) {
@@ -442,7 +379,14 @@ ResumeState read_resume_file(const std::string& path, ScanPlan& plan) {
     got += static_cast<std::size_t>(count);
   }
   if (text.empty()) throw UsageError(path + ": empty resume file (the scan wrote no state)");
-  return parse_resume_file(text, path, plan);
+  return parse_resume_file(text, path, values);
+}
+
+ResumeState read_resume_file(const std::string& path, ScanPlan& plan) {
+  OptionValues values;
+  ResumeState state = read_resume_file(path, values);
+  plan = std::move(values.plan);
+  return state;
 }
 
 // --- ResumeFile -----------------------------------------------------------------------------

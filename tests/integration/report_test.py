@@ -6,14 +6,20 @@
     report from the XML is <= 8 MB; Chromium renders it; the summary equals the truth; the grid
     has one live cell per host up and one open cell per host with an open port; filters set
     through the URL fragment narrow the table to exactly the truth's rows; the JSON lines
-    report shows the same numbers;
+    report shows the same numbers; the services chart equals the truth's open ports by service;
+  * real mouse events through the DevTools protocol (cdp.py): hovering a cell shows that host's
+    ports (or "no answer"), clicking it narrows the table to that host; hovering the change
+    picture shows that host's changes;
   * --baseline with two small scans constructed here: the change counts, the changes table and
     the change picture are exactly the changed ports (and agree with `synscan diff --json`);
   * a service name holding markup stays text in the rendered page; greppable input works.
 
 Needs no root. Exit: 0 pass, 1 fail (also: no synscan binary), 77 skipped (no chromium, unless
 SYNSCAN_REQUIRE_LAB is set: then 1).
-Also: `report_test.py --write-synthetic scan.jsonl` writes the /16 scan for measurements.
+Also: `report_test.py --write-synthetic scan.jsonl` writes the /16 scan for measurements, and
+`report_test.py --measure REPORT.html [--runs N] [--screenshot PNG]` times a report's first full
+render in a fresh headless Chromium per run (navigation to painted grid and table, browser
+start-up excluded).
 """
 from __future__ import annotations
 
@@ -152,6 +158,24 @@ def check_summary(dom: str, expected: dict, label: str) -> None:
     for state, count in expected["states"].items():
         element = "total-" + state.replace("|", "-")
         check(total(dom, element) == count, f"{label}: {state} {total(dom, element)} == {count}")
+    silent = total(dom, "hosts-silent")
+    check(silent == PREFIX.num_addresses - expected["up"], f"{label}: addresses no answer {silent}")
+    opened: dict[str, int] = {}
+    for _, port, state, service in expected["records"]:
+        if state == "open":
+            opened[f"{port}/tcp {service}"] = opened.get(f"{port}/tcp {service}", 0) + 1
+    chart = re.findall(r'<text x="0" y="\d+" font-size="13">([^<]*)</text><rect [^>]*>(?:</rect>)?<text [^>]*>(\d+)</text>', dom)
+    check({name: int(count) for name, count in chart} == opened and len(chart) == len(opened),
+          f"{label}: open ports by service chart {chart} == {opened}")
+    per_host: dict[int, int] = {}
+    for address, _, state, _ in expected["records"]:
+        per_host[address] = per_host.get(address, 0) + (state == "open")
+    top = sorted(((-count, address) for address, count in per_host.items() if count))[:20]
+    want = [(str(ipaddress.IPv4Address(address)), -count) for count, address in top]
+    table = dom[dom.index('id="top-hosts"'):]
+    shown = [(a, int(c)) for a, c in re.findall(r'<tr><td>([\d.]+)</td><td class="number">(\d+)</td>',
+                                                  table[:table.index("</table>")])]
+    check(shown == want, f"{label}: the hosts with the most open ports {shown[:3]}... == {want[:3]}...")
     check(attribute(dom, "grids", "data-live-cells") == expected["up"],
           f"{label}: grid live cells {attribute(dom, 'grids', 'data-live-cells')} == hosts up {expected['up']}")
     check(attribute(dom, "grids", "data-open-cells") == expected["open_hosts"],
@@ -182,6 +206,59 @@ def check_filters(chromium: Chromium, page: str, expected: dict) -> None:
               f"filter {fragment}: the {len(shown)} rendered rows are the truth's first rows")
 
 
+CELL_INFO = """(() => {
+  const info = document.getElementById("cell-info");
+  return {hidden: info.hidden, title: (info.querySelector("b") || {}).textContent,
+          lines: Array.from(info.querySelectorAll("div"), d => d.textContent)};
+})()"""
+SHOWN_ROWS = """Array.from(document.querySelectorAll("#results-view table.rows tr"))
+  .filter(tr => !tr.hidden).map(tr => Array.from(tr.cells, td => td.textContent))"""
+
+
+def cell_point(page: cdp.Browser, grids_id: str, address: int) -> tuple[float, float]:
+    """The viewport point of address's cell in the first picture of grids_id (one cell per address)."""
+    rect = page.evaluate(f"""(() => {{
+      const canvas = document.querySelector("#{grids_id} canvas");
+      canvas.scrollIntoView({{block: "center"}});
+      const r = canvas.getBoundingClientRect();
+      return [r.left, r.top, r.width, r.height];
+    }})()""")
+    cell = address & 0xFFFF
+    x, y = cell % 256, cell // 256
+    return rect[0] + (x + 0.5) * rect[2] / 256, rect[1] + (y + 0.5) * rect[3] / 256
+
+
+def hover(page: cdp.Browser, grids_id: str, address: int) -> dict:
+    page.mouse("mouseMoved", *cell_point(page, grids_id, address))
+    return page.evaluate(CELL_INFO)
+
+
+def interaction_test(chromium: str, page_path: str, expected: dict) -> None:
+    """Real mouse events (DevTools Input): hovering a cell shows that host's ports, hovering a
+    silent address says so, clicking a cell narrows the table to that host."""
+    by_host: dict[int, list] = {}
+    for address, port, state, service in expected["records"]:
+        by_host.setdefault(address, []).append(f"{port}/tcp {state} {service}")
+    host = int(ipaddress.IPv4Address("198.18.3.7"))
+    silent = next(int(a) for a in PREFIX if int(a) not in by_host)
+    with cdp.Browser(chromium) as page:
+        page.navigate("file://" + page_path)
+        wait_shown(page)
+        info = hover(page, "grids", host)
+        check(not info["hidden"] and info["title"] == "198.18.3.7" and info["lines"] == by_host[host],
+              f"hovering 198.18.3.7's cell shows its ports: {info}")
+        info = hover(page, "grids", silent)
+        check(info["title"] == str(ipaddress.IPv4Address(silent)) and info["lines"] == ["no answer"],
+              f"hovering a silent address's cell says no answer: {info}")
+        page.mouse("mousePressed", *cell_point(page, "grids", host))
+        page.mouse("mouseReleased", *cell_point(page, "grids", host))
+        subnet = page.evaluate('document.getElementById("filter-subnet").value')
+        rows = page.evaluate(SHOWN_ROWS)
+        want = [["198.18.3.7", line.split("/")[0], "tcp", line.split()[1]] for line in by_host[host]]
+        check(subnet == "198.18.3.7" and [row[:4] for row in rows] == want,
+              f"clicking the cell shows exactly that host in the table: subnet {subnet!r}, rows {rows}")
+
+
 def scale_test(binary: str, chromium: Chromium, work: str) -> None:
     jsonl = os.path.join(work, "scan16.jsonl")
     expected = write_synthetic(jsonl)
@@ -203,6 +280,7 @@ def scale_test(binary: str, chromium: Chromium, work: str) -> None:
           f"page script {script_ms.group(1) if script_ms else '?'} ms")
     check_summary(dom, expected, "/16 from XML")
     check_filters(chromium, page, expected)
+    interaction_test(chromium.binary, page, expected)
     page_jsonl = os.path.join(work, "report16-jsonl.html")
     check(report(binary, jsonl, "-o", page_jsonl).returncode == 0, "report from JSON lines exits 0")
     dom, _ = chromium.dump_dom(page_jsonl)
@@ -250,6 +328,14 @@ def baseline_test(binary: str, chromium: Chromium, work: str) -> None:
         check(total(dom, element) == count, f"{element} {total(dom, element)} == {count}")
     check(attribute(dom, "change-grids", "data-changed-cells") == 3, "change picture: 3 changed hosts")
     check(attribute(dom, "change-grids", "data-blocks") == 1, "change picture: one /16 (198.18)")
+    with cdp.Browser(chromium.binary) as browser:
+        browser.navigate("file://" + page)
+        wait_shown(browser)
+        for ip in ("198.18.7.1", "198.18.7.2"):
+            lines = [f"{kind}{' ' + port if port else ''} ({old} -> {new})" for kind, at, port, old, new in want
+                     if at == ip]
+            info = hover(browser, "change-grids", int(ipaddress.IPv4Address(ip)))
+            check(info["title"] == ip and info["lines"] == lines, f"hovering {ip} in the change picture: {info}")
     # The hostile service name: text in the table, never markup.
     dom, _ = chromium.dump_dom(page, "#port=8080")
     rows = rendered_rows(dom, "results-view")
@@ -279,6 +365,15 @@ PAGE_TIMES = """(() => {
 })()"""
 
 
+# Milliseconds from setting the URL fragment to the table redrawn for it: this listener is added
+# after the page's own hashchange listener, which filters and redraws synchronously.
+FILTER_TIME = """new Promise(resolve => {
+  const started = performance.now();
+  window.addEventListener("hashchange", () => resolve(Math.round(performance.now() - started)), {once: true});
+  location.hash = "%s";
+})"""
+
+
 def wait_shown(page: cdp.Browser) -> dict:
     """The page's timings once its first frame with the grid and table has been painted."""
     deadline = time.monotonic() + 120
@@ -289,8 +384,31 @@ def wait_shown(page: cdp.Browser) -> dict:
     return page.evaluate(PAGE_TIMES)
 
 
-def measure(chromium: str, report_page: str, runs: int, screenshot: str | None) -> int:
-    """Render times of one report, browser start-up excluded: a fresh Chromium per run."""
+def expected_from_jsonl(path: str) -> dict:
+    """The figures a report of the /16 scan in path (synscan's JSON lines: every address-port
+    pair, silent hosts' included) must show."""
+    hosts: dict[int, list] = {}
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            hosts.setdefault(int(ipaddress.IPv4Address(r["ip"])), []).append(r)
+    expected = {"states": dict.fromkeys(STATES, 0), "up": 0, "open_hosts": 0, "records": []}
+    for address in sorted(hosts):
+        records = hosts[address]
+        if all(r["reason"] == "no-response" for r in records):
+            continue
+        expected["up"] += 1
+        expected["open_hosts"] += any(r["state"] == "open" for r in records)
+        for r in records:
+            expected["states"][r["state"]] += 1
+            expected["records"].append((address, r["port"], r["state"], r["service"]))
+    return expected
+
+
+def measure(chromium: str, report_page: str, runs: int, screenshot: str | None, truth: str | None) -> int:
+    """Render times of one report, browser start-up excluded: a fresh Chromium per run; with
+    truth (the scan's JSON lines) the rendered page's figures are checked against it."""
+    expected = expected_from_jsonl(truth) if truth else None
     for run in range(runs):
         with cdp.Browser(chromium) as page:
             started = time.monotonic()
@@ -299,10 +417,15 @@ def measure(chromium: str, report_page: str, runs: int, screenshot: str | None) 
             wall = (time.monotonic() - started) * 1000
             print(f"run {run + 1}: navigate->painted {wall:.0f} ms wall; page: " +
                   ", ".join(f"{k} {v} ms" for k, v in times.items()), flush=True)
+            filtered = [page.evaluate(FILTER_TIME % fragment) for fragment in ("#state=open", "#q=198.18.200.1", "")]
+            print("  filters (hash change -> table redrawn): " +
+                  ", ".join(f"{f or 'none'} {ms} ms" for f, ms in zip(("state=open", "q=198.18.200.1", ""), filtered)))
             if screenshot and run == 0:
                 page.screenshot(screenshot)
                 print(f"screenshot: {screenshot}")
-    return 0
+            if expected and run == 0:
+                check_summary(page.evaluate("document.documentElement.outerHTML"), expected, "rendered page")
+    return 1 if failures else 0
 
 
 def main(argv=None) -> int:
@@ -314,9 +437,10 @@ def main(argv=None) -> int:
     parser.add_argument("--measure", metavar="REPORT", help="only time REPORT's rendering (and --screenshot)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--screenshot", metavar="PNG")
+    parser.add_argument("--truth", metavar="JSONL", help="with --measure: check the page against this scan")
     args = parser.parse_args(argv)
     if args.measure:
-        return measure(args.chromium, args.measure, args.runs, args.screenshot)
+        return measure(args.chromium, args.measure, args.runs, args.screenshot, args.truth)
     if args.write_synthetic:
         expected = write_synthetic(args.write_synthetic)
         print(f"{len(expected['records'])} records of {expected['up']} hosts up: {expected['states']}")

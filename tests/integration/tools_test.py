@@ -7,7 +7,8 @@
   * `synscan convert` JSON lines -> XML passes nmap's DTD and ndiff sees no difference to the
     scan's own XML; python3-libnmap reads hosts, ports, states, services, start time, hosts up;
   * `xsltproc nmap.xsl` renders HTML; the brutespray regex finds every open port in -oG;
-  * `synscan report` shows the right totals, also as rendered by headless Chromium.
+  * `synscan report` shows the right totals, also as rendered by headless Chromium; with
+    --baseline its changes view is exactly the changed port.
 
 Every consumer is required (scripts/setup installs them): a missing one is a failure, not a skip.
 Exit: 0 pass, 1 fail (also: no binary, a missing consumer), 77 skipped (not root, unless
@@ -26,6 +27,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab as labmod  # noqa: E402
+import report_test  # noqa: E402
 
 DTD = "/usr/share/nmap/nmap.dtd"
 XSL = "/usr/share/nmap/nmap.xsl"
@@ -158,6 +160,25 @@ def main(argv=None) -> int:
                "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", "file://" + html_path)
     shutil.rmtree(profile, ignore_errors=True)
     check(f'id="total-open"><b>{truth_open}</b>' in proc.stdout, "Chromium renders the open total")
+
+    # synscan report --baseline: the changes view of the two lab scans is exactly the changed port
+    html_path = os.path.join(work, "changes.html")
+    check(run(binary, "report", after + ".xml", "--baseline", before + ".xml", "-o", html_path).returncode == 0,
+          "report --baseline exits 0")
+    profile = tempfile.mkdtemp(prefix="synscan-chromium-")
+    proc = run(shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", "file://" + html_path)
+    shutil.rmtree(profile, ignore_errors=True)
+    rows = report_test.rendered_rows(proc.stdout, "changes-view")
+    check(rows == [["no longer open", CHANGED_HOST, "22/tcp", "open", "closed"]],
+          f"report --baseline in Chromium: the changes table is exactly the changed port: {rows}")
+    counts = {kind: report_test.total(proc.stdout, "changes-" + kind)
+              for kind in ("new-open-port", "no-longer-open", "new-host", "vanished-host", "state-changed")}
+    check(counts == {"new-open-port": 0, "no-longer-open": 1, "new-host": 0, "vanished-host": 0,
+                     "state-changed": 0}, f"report --baseline change counts: {counts}")
+    cells = report_test.attribute(proc.stdout, "change-grids", "data-changed-cells")
+    check(cells == 1, f"report --baseline: one changed cell in the change picture ({cells})")
 
     if failures:
         print(f"RESULT: FAIL ({len(failures)}), files kept in {work}")

@@ -1,10 +1,16 @@
 // Command-line parsing: nmap-familiar spellings map onto the ScanPlan; bad input is a UsageError.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "scanner/cli.hpp"
 #include "scanner/errors.hpp"
+#include "scanner/options.hpp"
+#include "scanner/resume.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -106,9 +112,105 @@ TEST(CommandLine, DefaultTransmitThreadsFollowTheRate) {
   EXPECT_EQ(parse({"198.18.0.1", "--rate", "500000", "--tx-threads", "1"}).transmit_threads, 1u);
 }
 
-TEST(CommandLine, ResumeTakesNoScanSettings) {
-  EXPECT_THROW((void)parse_command_line({"--resume", "x.resume", "198.18.0.1"}, no_dns), UsageError);
-  EXPECT_THROW((void)parse_command_line({"--resume", "/nonexistent.resume", "-oJ", "a"}, no_dns), UsageError);
+// A real resume file of "198.18.0.0/24 --top-ports 20 --rate 500 --seed 5 -oX first.xml",
+// interrupted (or complete), in a fresh directory.
+class ResumeCommandLine : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/synscan-cli-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    directory_ = pattern;
+    original_ = parse({"198.18.0.0/24", "--top-ports", "20", "--rate", "500", "--seed", "5", "-oX", "first.xml"});
+    write(false);
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+  void write(bool complete) {
+    ResumeState state;
+    state.hosts_per_group = 16;
+    state.fingerprint = plan_fingerprint(original_, 16);
+    state.done_below = 3;
+    state.complete = complete;
+    std::ofstream(file_) << format_resume_file(original_, state);
+  }
+  std::string message_of(std::vector<std::string> arguments) const {
+    arguments.insert(arguments.begin(), {"--resume", file_});
+    try {
+      const ParsedCommandLine parsed = parse_command_line(arguments, no_dns);
+      return parsed.plan ? "" : parsed.informational;
+    } catch (const UsageError& error) {
+      return error.what();
+    }
+  }
+  std::string directory_;
+  std::string file_ = "";
+  ScanPlan original_;
+};
+
+TEST_F(ResumeCommandLine, RefusesEveryScanSettingNamingIt) {
+  file_ = directory_ + "/scan.resume";
+  write(false);
+  for (const OptionSpec& option : option_table()) {
+    if (option.resume == ResumePolicy::kPerRun) continue;
+    std::vector<std::string> arguments = {"-oX", directory_ + "/new.xml"};
+    if (option.name == "target") {
+      arguments.emplace_back("198.18.0.1");
+    } else {
+      arguments.push_back("--" + std::string(option.name) + (option.kind == OptionKind::kFlag ? "" : "=1"));
+    }
+    const std::string message = message_of(arguments);
+    EXPECT_EQ(message.rfind("--resume takes the scan settings from its file; remove ", 0), 0u) << message;
+    const std::string named = option.name == "target" ? "the targets" : "--" + std::string(option.name);
+    EXPECT_NE(message.find(named), std::string::npos) << message;
+  }
+  EXPECT_EQ(message_of({"-oX", "new.xml", "-sU"}),
+            "--resume takes the scan settings from its file; remove --udp (-sU)");
+  EXPECT_EQ(message_of({"-oX", "new.xml", "--max-retries", "2"}),
+            "--resume takes the scan settings from its file; remove --retries");
+}
+
+TEST_F(ResumeCommandLine, HonoursOutputsAndDiagnostics) {
+  file_ = directory_ + "/scan.resume";
+  write(false);
+  ParsedCommandLine parsed = parse_command_line(
+      {"--resume", file_, "--open", "-oJ", "new.jsonl", "-vv", "--no-progress", "--services-file", "names",
+       "--resume-file", "next.resume", "-n", "-Pn"},
+      no_dns);
+  ASSERT_TRUE(parsed.plan);
+  const ScanPlan& plan = *parsed.plan;
+  EXPECT_TRUE(plan.only_open);
+  ASSERT_EQ(plan.outputs.size(), 1u);
+  EXPECT_EQ(plan.outputs[0].path, "new.jsonl");
+  EXPECT_EQ(plan.verbosity, 2);
+  EXPECT_FALSE(plan.progress);
+  EXPECT_EQ(plan.services_file, "names");
+  EXPECT_EQ(plan.resume_file, "next.resume");
+  // The scan itself is the saved one: its 20 ports, rate, seed and targets.
+  EXPECT_EQ(plan.ports.tcp, original_.ports.tcp);
+  EXPECT_EQ(plan.ports.tcp.size(), 20u);
+  EXPECT_EQ(plan.rate, 500);
+  EXPECT_EQ(plan.seed, 5u);
+  EXPECT_EQ(plan.targets.ranges(), original_.targets.ranges());
+  EXPECT_EQ(plan.command_line, original_.command_line);
+  ASSERT_TRUE(plan.resume);
+  EXPECT_TRUE(plan.resume->group_done(2));
+  // Without --resume-file the state goes back to the file it came from.
+  parsed = parse_command_line({"--resume", file_, "-oX", "new.xml"}, no_dns);
+  EXPECT_EQ(parsed.plan->resume_file, file_);
+  EXPECT_FALSE(parsed.plan->only_open);
+}
+
+TEST_F(ResumeCommandLine, RefusalsNameTheirReason) {
+  file_ = directory_ + "/scan.resume";
+  write(false);
+  EXPECT_EQ(message_of({}), "--resume needs new output files (-oX/-oG/-oJ/-oA): the interrupted run's files "
+                            "keep its results; combine them with 'synscan merge'");
+  write(true);
+  EXPECT_EQ(message_of({"-oX", "new.xml"}), "synscan: " + file_ + ": that scan already completed; nothing to resume\n");
+  std::ofstream(file_, std::ios::app) << "done 4\n";
+  EXPECT_EQ(message_of({"-oX", "new.xml"}), file_ + ": truncated resume file (no 'end' line)");
+  file_ = directory_ + "/missing.resume";
+  EXPECT_EQ(message_of({"-oX", "new.xml"}),
+            "cannot read resume file '" + file_ + "': No such file or directory");
 }
 
 TEST(CommandLine, HelpAndVersionAreInformational) {

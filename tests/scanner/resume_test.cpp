@@ -58,7 +58,7 @@ ResumeState sample_state(const ScanPlan& plan) {
 }
 
 std::string error_for(const std::string& text) {
-  ScanPlan read;
+  OptionValues read;
   try {
     (void)parse_resume_file(text, "x.resume", read);
   } catch (const UsageError& error) {
@@ -97,8 +97,9 @@ TEST(ResumeFormat, PlanAndProgressRoundTrip) {
   const ResumeState state = sample_state(plan);
   const std::string text = format_resume_file(plan, state);
 
-  ScanPlan read;
-  const ResumeState back = parse_resume_file(text, "x.resume", read);
+  OptionValues values;
+  const ResumeState back = parse_resume_file(text, "x.resume", values);
+  const ScanPlan& read = values.plan;
   EXPECT_EQ(read.targets.ranges(), plan.targets.ranges());
   EXPECT_EQ(read.ports.tcp, plan.ports.tcp);
   EXPECT_EQ(read.ports.udp, plan.ports.udp);
@@ -200,12 +201,12 @@ TEST(ResumeFormat, ForeignAndOlderFilesAreRefused) {
   const ScanPlan plan = sample_plan();
   const std::string good = format_resume_file(plan, sample_state(plan));
   EXPECT_EQ(error_for("hello\n"), "x.resume:1: not a synscan resume file");
-  // Version 2 had no checksum, version 1 cut groups differently.
-  for (const char* version : {"synscan-resume 1", "synscan-resume 2"}) {
+  // Version 3 had other setting keys, version 2 no checksum, version 1 other group cuts.
+  for (const char* version : {"synscan-resume 1", "synscan-resume 2", "synscan-resume 3"}) {
     std::string older = good.substr(0, good.rfind("end ")) + "end\n";
     older.replace(0, older.find('\n'), version);
     EXPECT_EQ(error_for(older), std::string("x.resume:1: resume file format '") + version +
-                                    "' is from another synscan version (this one reads 'synscan-resume 3')");
+                                    "' is from another synscan version (this one reads 'synscan-resume 4')");
   }
   std::string unknown = good;
   unknown.insert(unknown.find("done-below"), "colour blue\n");

@@ -8,10 +8,11 @@
 // are never re-sent, per-port JSON records are never repeated, and no probe gets more sends than
 // its retry budget across all runs.
 //
-// Format 3 (text, one record per line; README "Interrupt and resume"):
-//   synscan-resume 3
+// Format 4 (text, one record per line; README "Interrupt and resume"):
+//   synscan-resume 4
 //   status interrupted|complete
-//   command, targets, the scan settings, hosts-per-group, fingerprint, done-below, done
+//   command; the scan settings, one per line: NAME [VALUE] as on the command line (scanner/options.hpp)
+//   hosts-per-group, fingerprint, done-below, done
 //   group G N RUNS     in-flight group G: N entries as hex runs "VALUE" or "VALUE*COUNT"
 //   end CHECKSUM       FNV-1a 64 of every byte before this line, 16 hex digits
 // A reader refuses with one line (UsageError) a file that is truncated, fails its checksum,
@@ -22,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "scanner/options.hpp"
 #include "scanner/scan_plan.hpp"
 
 namespace synscan::scanner {
@@ -77,12 +79,16 @@ std::uint64_t plan_fingerprint(const ScanPlan& plan, std::uint32_t hosts_per_gro
 /// The text of a resume file for plan + state, checksum line included.
 std::string format_resume_file(const ScanPlan& plan, const ResumeState& state);
 
-/// Parses a resume file's text into `plan` (every scan setting; outputs and the per-run options
-/// are left for the caller) and returns the state. `name` labels messages. Throws UsageError
-/// with one line ("NAME:LINE: why" or "NAME: why") on anything it cannot trust.
-ResumeState parse_resume_file(std::string_view text, const std::string& name, ScanPlan& plan);
+/// Parses a resume file's text and returns the state. Its settings (the options the table marks
+/// kStored) go through the options' own parsers into `values`, on top of what `values` already
+/// holds (the resuming command line's per-run options), and values.plan is resolved from them.
+/// `name` labels messages. Throws UsageError with one line ("NAME:LINE: why" or "NAME: why") on
+/// anything it cannot trust.
+ResumeState parse_resume_file(std::string_view text, const std::string& name, OptionValues& values);
 
 /// Reads and parses the file at `path` (files over kMaxResumeFileBytes are refused unread).
+ResumeState read_resume_file(const std::string& path, OptionValues& values);
+/// The same into a plain plan (no per-run options).
 ResumeState read_resume_file(const std::string& path, ScanPlan& plan);
 
 /// Largest resume file read: far above what a scan writes (a /16 x 1000-port scan interrupted at
