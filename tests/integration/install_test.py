@@ -116,7 +116,7 @@ def check_man_page() -> None:
     page = run(["man", "-P", "cat", "synscan"], env=env)
     text = re.sub(r".\x08", "", page.stdout)
     check(page.returncode == 0, f"man synscan renders (exit {page.returncode}) {page.stderr.strip()[:200]}")
-    for needle in ("synscan - fast raw-packet", "--rate RATE", "--output-xml, -oX FILE", "EXIT STATUS",
+    for needle in ("synscan - fast raw-packet", "-p, --ports", "--rate", "--output-xml, -oX FILE", "EXIT STATUS",
                    "PORT STATES AND REASONS", "open|filtered (no-response)", "SUBCOMMANDS", "synscan diff OLD NEW",
                    "setcap cap_net_raw,cap_net_admin+ep"):
         check(needle in text, f"man synscan shows '{needle}'")
