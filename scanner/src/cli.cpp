@@ -167,7 +167,8 @@ std::string help_text(const Sections& sections) {
        << "With --resume FILE the scan settings come from FILE; only the Output options (and -n, -Pn) may be given.\n"
        << "Exit codes:";
   for (const ExitCodeDoc& exit_code : kExitCodeTable) {
-    text << (exit_code.code == kExitSuccess ? " " : ", ") << exit_code.code << ' ' << exit_code.summary;
+    text << (exit_code.code == kExitSuccess ? " " : ", ") << exit_code.code << ' '
+         << exit_code.summary;
   }
   text << '\n';
   return text.str();
