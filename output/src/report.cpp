@@ -26,6 +26,7 @@ namespace {
 constexpr std::size_t kChartBars = 20;
 constexpr std::size_t kTopHosts = 20;
 constexpr std::size_t kTopHostPortsListed = 12;
+constexpr std::size_t kWarningsListed = 50;
 
 constexpr PortState kStates[] = {PortState::kOpen, PortState::kClosed, PortState::kFiltered,
                                  PortState::kOpenFiltered};
@@ -196,7 +197,11 @@ void append_parameters(std::string& page, const ScanModel& scan, const ReportFac
     row("scanner", "scanner",
         scan.scanner_version.empty() ? scan.scanner : scan.scanner + " " + scan.scanner_version);
   }
-  if (scan.start_time != 0) row("started", "started", detail::ctime_text(scan.start_time));
+  if (scan.start_time != 0) {
+    // JSON lines has no start time, only each record's.
+    row("started", scan.format == ScanFileFormat::kJsonLines ? "first record" : "started",
+        detail::ctime_text(scan.start_time));
+  }
   row("hosts-scanned", "addresses scanned",
       scan.hosts_total ? std::to_string(scan.hosts_total) : "not stated in the file");
   if (!scan.scanned_tcp_ports.empty()) {
@@ -222,6 +227,23 @@ std::pair<std::uint64_t, std::uint64_t> unanswered_of(const ScanModel& scan,
                                       : facts.silent_hosts;
   const std::uint64_t ports = scan.scanned_tcp_ports.size() + scan.scanned_udp_ports.size();
   return {addresses, facts.silent_records ? facts.silent_records : addresses * ports};
+}
+
+// What the reader skipped or doubted (IPv6 hosts, SCTP ports, conflicting records), so a page
+// with fewer hosts than the file says why.
+void append_warnings(std::string& page, const ScanModel& scan) {
+  if (scan.warnings.empty()) return;
+  append(page,
+         "<details id=\"read-warnings\" data-count=\"{0}\"><summary>{0} warning(s) reading the "
+         "file</summary><ul>",
+         scan.warnings.size());
+  for (std::size_t i = 0; i < std::min(scan.warnings.size(), kWarningsListed); ++i) {
+    append(page, "<li>{}</li>", html_escaped(scan.warnings[i]));
+  }
+  if (scan.warnings.size() > kWarningsListed) {
+    append(page, "<li>... {} more</li>", scan.warnings.size() - kWarningsListed);
+  }
+  page += "</ul></details>\n";
 }
 
 void append_totals(std::string& page, const ScanModel& scan, const ReportFacts& facts) {
@@ -371,6 +393,7 @@ std::string report_page(const ScanModel& scan, const std::string& title, const S
   page += "</style></head><body>\n<h1>synscan report: " + html_escaped(title) + "</h1>\n";
   append_totals(page, scan, facts);
   append_parameters(page, scan, facts);
+  append_warnings(page, scan);
   if (diff != nullptr) append_change_counts(page, *diff, baseline_title);
   append_chart(page, facts);
   append_top_hosts(page, scan, facts);

@@ -167,6 +167,15 @@ def check_summary(dom: str, expected: dict, label: str) -> None:
     chart = re.findall(r'<text x="0" y="\d+" font-size="13">([^<]*)</text><rect [^>]*>(?:</rect>)?<text [^>]*>(\d+)</text>', dom)
     check({name: int(count) for name, count in chart} == opened and len(chart) == len(opened),
           f"{label}: open ports by service chart {chart} == {opened}")
+    per_host: dict[int, int] = {}
+    for address, _, state, _ in expected["records"]:
+        per_host[address] = per_host.get(address, 0) + (state == "open")
+    top = sorted(((-count, address) for address, count in per_host.items() if count))[:20]
+    want = [(str(ipaddress.IPv4Address(address)), -count) for count, address in top]
+    table = dom[dom.index('id="top-hosts"'):]
+    shown = [(a, int(c)) for a, c in re.findall(r'<tr><td>([\d.]+)</td><td class="number">(\d+)</td>',
+                                                  table[:table.index("</table>")])]
+    check(shown == want, f"{label}: the hosts with the most open ports {shown[:3]}... == {want[:3]}...")
     check(attribute(dom, "grids", "data-live-cells") == expected["up"],
           f"{label}: grid live cells {attribute(dom, 'grids', 'data-live-cells')} == hosts up {expected['up']}")
     check(attribute(dom, "grids", "data-open-cells") == expected["open_hosts"],

@@ -67,6 +67,9 @@ TEST(Report, EscapesEverythingAndFetchesNothing) {
 
 TEST(Report, SummarisedPortsCountAndUnmodelledReasonsShow) {
   const std::string html = html_report(read_scan_file(kData + "nmap_handwritten.xml"), "n.xml");
+  // The skipped IPv6 host and SCTP port are named on the page, not only on stderr.
+  EXPECT_NE(html.find("<details id=\"read-warnings\""), std::string::npos);
+  EXPECT_NE(html.find("IPv6 host 2001:db8::1 skipped"), std::string::npos);
   EXPECT_NE(html.find("id=\"hosts-up\"><b>2</b>"), std::string::npos);
   EXPECT_NE(html.find("id=\"total-closed\"><b>997</b>"), std::string::npos);    // 995 + 113, 3389
   EXPECT_NE(html.find("id=\"total-filtered\"><b>999</b>"), std::string::npos);  // 997 + 443, 8443
