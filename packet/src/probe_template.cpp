@@ -4,10 +4,12 @@
 #include <arpa/inet.h>
 #include <libnet.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "packet/checksum.hpp"
 #include "wire_bytes.hpp"
 
 namespace synscan::packet {
@@ -137,7 +139,12 @@ void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip, std::ui
                            wire::apply_checksum_delta(tcp_checksum, tcp_delta));
 }
 
-UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload) {
+UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload,
+                         CookieEcho echo) {
+  if (echo.width != 0 && std::size_t{echo.request_offset} + echo.width <= payload.size()) {
+    echo_offset_ = kL4Offset + kUdpHeaderSize + echo.request_offset;
+    echo_width_ = echo.width;
+  }
   if (payload.size() > kMaximumIpv4Payload) {
     throw TemplateError("UDP payload of " + std::to_string(payload.size()) +
                         " bytes does not fit an IPv4 datagram");
@@ -162,13 +169,37 @@ UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std:
 }
 
 void UdpTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
-                        std::uint16_t destination_port) const noexcept {
+                        std::uint16_t destination_port, std::uint32_t cookie) const noexcept {
   const std::uint64_t udp_delta =
       copy_and_address(out, frame_, destination_ip, source_port, destination_port);
   std::uint16_t udp_checksum =
       wire::apply_checksum_delta(wire::load_big_endian16(out + kUdpChecksumOffset), udp_delta);
   if (udp_checksum == 0) udp_checksum = 0xFFFF;  // RFC 768
   wire::store_big_endian16(out + kUdpChecksumOffset, udp_checksum);
+  if (echo_width_ != 0) write_cookie(out, cookie);
+}
+
+// The cookie's big-endian low `echo_width_` bytes go into the echo field; the UDP checksum is
+// updated (RFC 1624) over the 16-bit words they touch, aligned to the UDP header (which starts at
+// an even frame offset). A word past the frame's end counts as a zero pad byte.
+void UdpTemplate::write_cookie(std::byte* out, std::uint32_t cookie) const noexcept {
+  const std::size_t first = echo_offset_, last = echo_offset_ + echo_width_;  // [first, last)
+  const std::size_t size = frame_.size();
+  const auto word_at = [&](std::size_t at) {
+    const unsigned high = std::to_integer<unsigned>(out[at]);
+    const unsigned low = at + 1 < size ? std::to_integer<unsigned>(out[at + 1]) : 0;
+    return static_cast<std::uint16_t>(high << 8 | low);
+  };
+  std::uint16_t checksum = wire::load_big_endian16(out + kUdpChecksumOffset);
+  for (std::size_t at = kL4Offset + ((first - kL4Offset) & ~std::size_t{1}); at < last; at += 2) {
+    const std::uint16_t old_word = word_at(at);
+    for (std::size_t byte = std::max(at, first); byte < std::min(at + 2, last); ++byte) {
+      out[byte] = static_cast<std::byte>(cookie >> (8 * (last - 1 - byte)));
+    }
+    checksum = checksum_update16(checksum, old_word, word_at(at));
+  }
+  if (checksum == 0) checksum = 0xFFFF;  // RFC 768: zero means "no checksum"
+  wire::store_big_endian16(out + kUdpChecksumOffset, checksum);
 }
 
 }  // namespace synscan::packet

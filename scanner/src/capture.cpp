@@ -1,9 +1,11 @@
 #include "capture.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <utility>
 
 #include "scanner/errors.hpp"
-#include "net/ipv4_address.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -57,13 +59,43 @@ CaptureDrops PcapHandle::drops() const noexcept {
   return {stats.ps_drop, stats.ps_ifdrop};
 }
 
-std::string reply_filter(std::uint32_t source_ip, std::uint16_t first_port,
-                         std::uint16_t last_port) {
-  // ICMP errors are matched on type only: their quote is validated in user space.
-  return fmt::format(
-      "ip dst host {0} and (((tcp or udp) and dst portrange {1}-{2}) or "
-      "(icmp and (icmp[0] == 3 or icmp[0] == 11)))",
-      net::Ipv4Address(source_ip).to_string(), first_port, last_port);
+namespace {
+
+// libpcap as the engine's reply source; a dispatch hands over what pcap_dispatch delivers within
+// the capture timeout.
+class PcapSource final : public FrameSource {
+ public:
+  explicit PcapSource(PcapHandle handle) : handle_(std::move(handle)) {}
+  bool dispatch(Handler handler, void* context) override {
+    Call call{handler, context};
+    if (pcap_dispatch(handle_.get(), -1, &PcapSource::on_frame, reinterpret_cast<u_char*>(&call)) ==
+        PCAP_ERROR) {
+      spdlog::error("capture failed: {}", pcap_geterr(handle_.get()));
+      return false;
+    }
+    return true;
+  }
+  // libpcap >= 1.10 signals an eventfd, which wakes a dispatch blocked in poll().
+  void wake() noexcept override { pcap_breakloop(handle_.get()); }
+  [[nodiscard]] CaptureDrops drops() const noexcept override { return handle_.drops(); }
+
+ private:
+  struct Call {
+    Handler handler;
+    void* context;
+  };
+  static void on_frame(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
+    const Call& call = *reinterpret_cast<const Call*>(user);
+    call.handler(call.context,
+                 std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes), header->caplen));
+  }
+  PcapHandle handle_;
+};
+
+}  // namespace
+
+std::unique_ptr<FrameSource> make_pcap_source(PcapHandle handle) {
+  return std::make_unique<PcapSource>(std::move(handle));
 }
 
 }  // namespace synscan::scanner

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "scanner/link.hpp"
+
 namespace synscan::scanner {
 
 struct CaptureOptions {
@@ -15,11 +17,6 @@ struct CaptureOptions {
   int buffer_bytes = 64 << 20;        ///< kernel ring: >= 32 MiB so bursts at rate don't drop
   int snaplen = 256;                  ///< headers only: Eth + IPv4 + ICMP + quoted IPv4 + 8
   int timeout_ms = 50;                ///< how often the loop returns to check for stop
-};
-
-struct CaptureDrops {
-  std::uint64_t kernel_drops = 0;     ///< ps_drop: ring full
-  std::uint64_t interface_drops = 0;  ///< ps_ifdrop
 };
 
 /// Move-only owner of an activated pcap_t.
@@ -42,7 +39,7 @@ class PcapHandle {
   std::unique_ptr<pcap_t, Closer> handle_;
 };
 
-/// BPF for replies to a probe sent from `source_ip` with source ports [first, last].
-std::string reply_filter(std::uint32_t source_ip, std::uint16_t first_port, std::uint16_t last_port);
+/// The handle as the engine's reply source (scanner/link.hpp).
+std::unique_ptr<FrameSource> make_pcap_source(PcapHandle handle);
 
 }  // namespace synscan::scanner

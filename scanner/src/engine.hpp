@@ -1,27 +1,3 @@
 #pragma once
-// The scan engine: a transmit thread, a capture thread and the calling thread as the output and
-// progress thread, sharing the lock-free state table (see ARCHITECTURE.md).
-#include <atomic>
-#include <memory>
-#include <vector>
-
-#include "output/writers.hpp"
-#include "scanner/scan_plan.hpp"
-
-namespace synscan::scanner {
-
-struct ScanOutcome {
-  bool interrupted = false;
-  std::uint64_t hosts_up = 0;
-  std::uint64_t capture_drops = 0;
-  std::uint64_t send_errors = 0;
-};
-
-/// Runs the whole scan. `interrupts` counts SIGINT/SIGTERM: 1 stops sending and waits a short
-/// grace period for replies, 2 finishes at once. Every writer is finished (well-formed) on every
-/// return path, also when a writer throws OutputError (rethrown after the others are closed).
-/// Throws RuntimeError for setup failures, before anything is sent.
-ScanOutcome run_scan(const ScanPlan& plan, std::vector<std::unique_ptr<output::ResultWriter>>& writers,
-                     const std::atomic<int>& interrupts);
-
-}  // namespace synscan::scanner
+// The engine's entry point lives in the public header (tests drive it over an injected link).
+#include "scanner/engine.hpp"

@@ -12,7 +12,7 @@ namespace {
 
 // Largest state-table slot the planner chooses: 1 Mi entries = 4 MiB per group in flight.
 // 64 Ki entries x 4 bytes = 256 KiB: a slot walked in permuted order stays in L2, so marking a
-// probe sent is not a cache miss (it was 12% of the transmit thread at 1 Mi entries).
+// probe sent is not a cache miss.
 constexpr std::uint64_t kMaxEntriesPerGroup = std::uint64_t{1} << 16;
 // Rate assumed for hosts_per_group when the rate is unlimited.
 constexpr double kUnlimitedRateEstimate = 1e6;

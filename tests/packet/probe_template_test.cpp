@@ -269,6 +269,43 @@ TEST(UdpTemplate, TemplateWhoseOwnChecksumIsZero) {
   }
 }
 
+// The cookie goes into the payload's echo field (big-endian low bytes) and the frame equals one
+// assembled independently with those bytes in the payload: checksum included, for 2- and 4-byte
+// fields at even and odd offsets, and a field ending on an odd payload's last byte.
+TEST(UdpTemplate, CookieInTheEchoField) {
+  std::mt19937_64 random(1624);
+  for (const CookieEcho echo : {CookieEcho{0, 0, 2}, CookieEcho{3, 0, 2}, CookieEcho{4, 0, 4},
+                                CookieEcho{5, 0, 4}, CookieEcho{7, 0, 2}}) {
+    Bytes payload(9);
+    for (auto& byte : payload) byte = static_cast<std::byte>(random());
+    const UdpTemplate udp(addressing(), payload, echo);
+    ASSERT_TRUE(udp.carries_cookie());
+    Bytes out(udp.size());
+    for (int round = 0; round < 200; ++round) {
+      const auto destination = static_cast<std::uint32_t>(random());
+      const auto source_port = static_cast<std::uint16_t>(random());
+      const auto destination_port = static_cast<std::uint16_t>(random());
+      const auto cookie = static_cast<std::uint32_t>(random());
+      udp.write(out.data(), destination, source_port, destination_port, cookie);
+      Bytes with_cookie = payload;
+      for (unsigned i = 0; i < echo.width; ++i) {
+        with_cookie[echo.request_offset + i] = static_cast<std::byte>(cookie >> (8 * (echo.width - 1 - i)));
+      }
+      ASSERT_EQ(out, expected_udp(destination, source_port, destination_port, with_cookie))
+          << "offset " << echo.request_offset << " width " << unsigned{echo.width};
+    }
+  }
+}
+
+TEST(UdpTemplate, EchoFieldBeyondThePayloadWritesNoCookie) {
+  const Bytes payload(4, std::byte{0x11});
+  const UdpTemplate udp(addressing(), payload, CookieEcho{2, 0, 4});
+  EXPECT_FALSE(udp.carries_cookie());
+  Bytes out(udp.size());
+  udp.write(out.data(), 0xC6120001, 40000, 53, 0xDEADBEEF);
+  EXPECT_EQ(out, expected_udp(0xC6120001, 40000, 53, payload));
+}
+
 TEST(UdpTemplate, OversizedPayloadIsATemplateError) {
   const Bytes payload(65535, std::byte{0});
   EXPECT_THROW(UdpTemplate(addressing(), payload), TemplateError);

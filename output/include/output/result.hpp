@@ -11,7 +11,7 @@ namespace synscan::output {
 enum class Protocol : std::uint8_t { kTcp, kUdp };
 enum class PortState : std::uint8_t { kOpen, kClosed, kFiltered, kOpenFiltered };
 
-/// nmap's reason strings (reason.cc semantics); see REFERENCE table.
+/// nmap's reason strings (reason.cc semantics); port_state() and icmp_error_reason() below map them.
 enum class Reason : std::uint8_t {
   kSynAck,           ///< "syn-ack"
   kReset,            ///< "reset"
@@ -27,6 +27,40 @@ enum class Reason : std::uint8_t {
   kNoResponse,       ///< "no-response"
 };
 inline constexpr std::size_t kReasonCount = 12;
+
+/// nmap -sS / -sU semantics: a port's state follows from the probe's protocol and the reason.
+[[nodiscard]] constexpr PortState port_state(Protocol protocol, Reason reason) noexcept {
+  switch (reason) {
+    case Reason::kSynAck:
+    case Reason::kUdpResponse:
+      return PortState::kOpen;
+    case Reason::kReset:
+      return PortState::kClosed;
+    case Reason::kPortUnreach:
+      return protocol == Protocol::kUdp ? PortState::kClosed : PortState::kFiltered;
+    case Reason::kNoResponse:
+      return protocol == Protocol::kUdp ? PortState::kOpenFiltered : PortState::kFiltered;
+    default:
+      return PortState::kFiltered;
+  }
+}
+
+/// The reason of an ICMP error quoting a probe: type 11 is time-exceeded, type 3's codes
+/// (RFC 792/1122/1812) map to nmap's words. Codes nmap has no word for map to the nearest one:
+/// unknown/isolated/TOS variants of host and net unreachable, precedence violations and
+/// fragmentation-needed to admin-prohibited.
+[[nodiscard]] constexpr Reason icmp_error_reason(std::uint8_t type, std::uint8_t code) noexcept {
+  if (type == 11) return Reason::kTimeExceeded;
+  switch (code) {
+    case 0: case 6: case 11: return Reason::kNetUnreach;
+    case 1: case 5: case 7: case 8: case 12: return Reason::kHostUnreach;
+    case 2: return Reason::kProtoUnreach;
+    case 3: return Reason::kPortUnreach;
+    case 9: return Reason::kNetProhibited;
+    case 10: return Reason::kHostProhibited;
+    default: return Reason::kAdminProhibited;  // 4 (frag needed, DF), 13, 14, 15
+  }
+}
 
 [[nodiscard]] const char* to_string(Protocol protocol) noexcept;   ///< "tcp" / "udp"
 [[nodiscard]] const char* to_string(PortState state) noexcept;     ///< "open", "open|filtered", ...

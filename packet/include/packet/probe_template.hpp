@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "net/mac_address.hpp"
+#include "packet/udp_payloads.hpp"
 
 namespace synscan::packet {
 
@@ -61,20 +62,30 @@ class TcpSynTemplate {
 };
 
 /// Ethernet + IPv4 + UDP + payload. Frame size: 14 + 20 + 8 + payload.
+///
+/// Where the payload's protocol echoes an id (`echo`, from packet/udp_payloads.hpp), write() puts
+/// the probe's cookie there and updates the UDP checksum over the words it touched; an echo field
+/// that does not fit the payload is ignored (no cookie written).
 class UdpTemplate {
  public:
-  UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload);
+  UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload,
+              CookieEcho echo = {});
 
   [[nodiscard]] std::span<const std::byte> frame() const noexcept { return frame_; }
   [[nodiscard]] std::size_t size() const noexcept { return frame_.size(); }
   [[nodiscard]] std::size_t payload_offset() const noexcept { return kL4Offset + 8; }
 
   /// Writes a complete, checksummed frame into `out` (must hold size() bytes).
+  /// `cookie` goes into the echo field, if the template has one.
   void write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
-             std::uint16_t destination_port) const noexcept;
+             std::uint16_t destination_port, std::uint32_t cookie = 0) const noexcept;
+  [[nodiscard]] bool carries_cookie() const noexcept { return echo_width_ != 0; }
 
  private:
+  void write_cookie(std::byte* out, std::uint32_t cookie) const noexcept;
   std::vector<std::byte> frame_;
+  std::size_t echo_offset_ = 0;  ///< frame offset of the cookie field
+  std::uint8_t echo_width_ = 0;  ///< 0 = no cookie field, else 2 or 4 bytes
 };
 
 }  // namespace synscan::packet

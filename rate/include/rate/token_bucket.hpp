@@ -58,12 +58,9 @@ class TokenBucket {
 [[nodiscard]] std::uint32_t batch_size_for_rate(double packets_per_second) noexcept;
 
 /// The Pacer's bucket depth for a batch size: 1.5 batches (see TokenBucket), except for batches
-/// of one probe (rates up to 7.5 kpps): there a quarter probe, so two probes are never scheduled
-/// less than 3/4 of an interval apart. A depth of exactly one probe lost every oversleep of the
-/// shared VMs' timers for good (1 kpps came out 1.3-4.7 % slow; with 1.25, 0.1-0.9 %). Some 1 ms
-/// window at 1 kpps holds two frames either way (three in 2 of 5 runs with the reserve), because
-/// the send path's own jitter (a frame handed to the kernel late, the next on time) already puts
-/// frames that close.
+/// of one probe (rates up to 7.5 kpps): there a quarter probe more, so an oversleep of the timer
+/// is made up, yet two probes are never scheduled less than 3/4 of an interval apart (a depth of
+/// exactly one probe loses every oversleep for good). Measurements: bench/README.md.
 [[nodiscard]] constexpr double pacer_depth(std::uint32_t max_batch) noexcept {
   return max_batch <= 1 ? 1.25 : 1.5 * static_cast<double>(max_batch);
 }

@@ -10,13 +10,13 @@
 ///
 /// Entry layout (uint32_t):
 ///   bits  0..3   send count (0 = unsent), saturates at 15
-///   bits  4..8   result code (0 = pending; 1..31 = final, meaning defined by the engine)
+///   bits  4..8   result code (0 = pending; 1..31 = final, meaning defined by engine/window.hpp)
 ///   bit   9      reported: the per-port record was emitted
 ///   bits 10..15  generation ((group / slot_count) mod 64: how often the slot was reused)
-///
-/// Contract: group g lives in slot g % slot_count (the engine opens it only there), so a slot's
-/// consecutive groups have different generations.
 ///   bits 16..23  TTL of the reply that finalized the entry
+///
+/// Contract: group g lives in slot g % slot_count (the engine's ScanWindow opens it only there),
+/// so a slot's consecutive groups have different generations.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>

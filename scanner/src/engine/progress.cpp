@@ -1,0 +1,80 @@
+#include "engine/progress.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace synscan::scanner::engine {
+namespace {
+
+std::string format_duration(double seconds) {
+  const auto total = static_cast<long>(seconds + 0.5);
+  char text[32];
+  std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+  return text;
+}
+
+unsigned long long value(const std::atomic<std::uint64_t>& counter) noexcept {
+  return counter.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
+double Progress::elapsed_seconds() const noexcept {
+  return std::chrono::duration<double>(rate::monotonic_now() - started_).count();
+}
+
+void Progress::line() {
+  const rate::Nanoseconds now = rate::monotonic_now();
+  const double elapsed = std::chrono::duration<double>(now - started_).count();
+  const double since_last = std::chrono::duration<double>(now - last_).count();
+  const std::uint64_t frames = shared_.transmitted(&TransmitCounters::frames_sent);
+  const std::uint64_t bytes = shared_.transmitted(&TransmitCounters::frame_bytes);
+  const double pps_now = since_last > 0 ? static_cast<double>(frames - last_frames_) / since_last : 0;
+  const double pps_average = elapsed > 0 ? static_cast<double>(frames) / elapsed : 0;
+  // Line rate like a NIC counter: frame bytes (Ethernet minimum 60 + 4 FCS) + 20 bytes of
+  // preamble and inter-frame gap per frame.
+  const double wire_bits_now =
+      static_cast<double>(bytes - last_bytes_ + 24 * (frames - last_frames_)) * 8;
+  const double gbps_now = since_last > 0 ? wire_bits_now / since_last / 1e9 : 0;
+  last_ = now;
+  last_frames_ = frames;
+  last_bytes_ = bytes;
+  const std::uint64_t total = std::max<std::uint64_t>(order_.shard_probe_count(), 1);
+  const double done =
+      static_cast<double>(shared_.transmitted(&TransmitCounters::first_pass_probes)) / static_cast<double>(total);
+  const double eta = done > 0 ? elapsed / done - elapsed : 0;
+  std::fprintf(stderr,
+               "synscan: %5.1f%% sent, %.0f pps now (%.0f avg, %.3f Gbit/s), ETA %s, %llu open, "
+               "%llu capture drops, %llu send errors\n",
+               done * 100, pps_now, pps_average, gbps_now, format_duration(eta).c_str(),
+               value(shared_.receive.open_found),
+               value(shared_.receive.kernel_drops) + value(shared_.receive.interface_drops),
+               static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)));
+}
+
+void Progress::final_lines(const Totals& totals) const {
+  const double elapsed = elapsed_seconds();
+  const std::uint64_t frames = shared_.transmitted(&TransmitCounters::frames_sent);
+  const double pps_average = elapsed > 0 ? static_cast<double>(frames) / elapsed : 0;
+  const ReceiveCounters& receive = shared_.receive;
+  std::fprintf(
+      stderr,
+      "synscan: done in %.2f s: %llu hosts up of %llu; ports: %llu open, %llu closed, %llu filtered, "
+      "%llu open|filtered\n"
+      "synscan: sent %llu probes (%llu retries) at %.0f pps avg; replies: %llu matched, %llu "
+      "duplicate, %llu late, %llu not ours, %llu malformed; capture drops %llu; send errors %llu\n",
+      elapsed, static_cast<unsigned long long>(totals.hosts_up),
+      static_cast<unsigned long long>(plan_.targets.size()),
+      static_cast<unsigned long long>(totals.states[0]), static_cast<unsigned long long>(totals.states[1]),
+      static_cast<unsigned long long>(totals.states[2]), static_cast<unsigned long long>(totals.states[3]),
+      static_cast<unsigned long long>(frames),
+      static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::retry_probes)), pps_average,
+      value(receive.results), value(receive.duplicates), value(receive.late),
+      value(receive.not_ours) + value(receive.not_a_target), value(receive.parse_rejects),
+      value(receive.kernel_drops) + value(receive.interface_drops),
+      static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)));
+}
+
+}  // namespace synscan::scanner::engine

@@ -1,0 +1,33 @@
+#pragma once
+// The progress stage, on the calling thread: the once-a-second stderr line (counters read with
+// relaxed loads) and the closing two-line summary.
+#include <cstdint>
+
+#include "engine/collector.hpp"
+#include "engine/shared.hpp"
+#include "rate/token_bucket.hpp"
+
+namespace synscan::scanner::engine {
+
+class Progress {
+ public:
+  Progress(const ScanPlan& plan, const ScanOrder& order, const Shared& shared) noexcept
+      : plan_(plan), order_(order), shared_(shared), started_(rate::monotonic_now()), last_(started_) {}
+
+  /// "synscan: 12.3% sent, ... pps now ..." with the rates since the last line.
+  void line();
+  /// The closing summary: states, hosts up, probes and what became of the replies.
+  void final_lines(const Totals& totals) const;
+  [[nodiscard]] double elapsed_seconds() const noexcept;
+
+ private:
+  const ScanPlan& plan_;
+  const ScanOrder& order_;
+  const Shared& shared_;
+  rate::Nanoseconds started_;
+  rate::Nanoseconds last_;
+  std::uint64_t last_frames_ = 0;
+  std::uint64_t last_bytes_ = 0;
+};
+
+}  // namespace synscan::scanner::engine

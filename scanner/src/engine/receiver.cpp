@@ -1,0 +1,87 @@
+#include "engine/receiver.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include "packet/reply.hpp"
+#include "rate/token_bucket.hpp"
+
+namespace synscan::scanner::engine {
+namespace {
+
+// Only the receive thread writes these counters: a plain load and store, no locked op.
+void bump(std::atomic<std::uint64_t>& counter) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void Receiver::run(const std::stop_token& stop) {
+  auto last_stats = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    if (!resources_.source->dispatch(&Receiver::on_frame, this)) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_stats > std::chrono::milliseconds(500)) {
+      last_stats = now;
+      publish_drops();
+    }
+  }
+  publish_drops();
+}
+
+void Receiver::publish_drops() noexcept {
+  const CaptureDrops drops = resources_.source->drops();
+  shared_.receive.kernel_drops.store(drops.kernel_drops, std::memory_order_relaxed);
+  shared_.receive.interface_drops.store(drops.interface_drops, std::memory_order_relaxed);
+}
+
+// Parse, classify (the probe kind validates the cookie), locate the probe, finalize its entry.
+void Receiver::handle_frame(std::span<const std::byte> frame) noexcept {
+  ReceiveCounters& counters = shared_.receive;
+  bump(counters.frames_seen);
+  packet::Reply reply;
+  if (packet::parse_ethernet_frame(frame, reply) != packet::ParseStatus::kOk) {
+    bump(counters.parse_rejects);
+    return;
+  }
+  Verdict verdict;
+  std::int32_t probe = -1;
+  switch (resources_.probes.classify(reply, verdict, probe)) {
+    case Classified::kOurs:
+      break;
+    case Classified::kNotOurs:
+      bump(counters.not_ours);
+      return;
+    case Classified::kUnexpected:
+      bump(counters.parse_rejects);
+      return;
+  }
+  const std::optional<std::uint64_t> host_index = plan_.targets.index_of(verdict.target);
+  if (probe < 0 || !host_index) {
+    bump(counters.not_a_target);
+    return;
+  }
+  const ScanOrder::Location location = resources_.order.locate(*host_index);
+  const std::uint64_t entry = std::uint64_t{location.local_host} * resources_.probes.probes_per_host() +
+                              static_cast<std::uint64_t>(probe);
+  switch (resources_.window.answer(resources_.window.locate(location.group), entry, verdict.reason, reply.ttl)) {
+    case Finalize::kFirst: {
+      const std::uint64_t key = probe_key(location.group, entry, resources_.order.max_entries_per_group());
+      if (RttEstimator::wants_sample(key)) shared_.rtt.on_answer(key, rate::monotonic_now());
+      bump(counters.results);
+      if (resources_.probes.result(static_cast<std::size_t>(probe), verdict.reason, 0).state ==
+          output::PortState::kOpen) {
+        bump(counters.open_found);
+      }
+      break;
+    }
+    case Finalize::kDuplicate:
+      bump(counters.duplicates);
+      break;
+    case Finalize::kStale:
+      bump(counters.late);
+      break;
+  }
+}
+
+}  // namespace synscan::scanner::engine

@@ -1,0 +1,250 @@
+#include "engine/transmitter.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <iterator>
+#include <thread>
+
+#include "scanner/resume.hpp"
+
+namespace synscan::scanner::engine {
+namespace {
+
+std::uint64_t entries_in_shard(const ScanOrder& order, std::uint64_t group) noexcept {
+  const std::uint64_t entries = order.entries_in_group(group);
+  const std::uint64_t offset = order.shard().index - 1, stride = order.shard().count;
+  return entries > offset ? (entries - offset + stride - 1) / stride : 0;
+}
+
+}  // namespace
+
+Transmitter::Transmitter(const ScanPlan& plan, Resources& resources, Shared& shared,
+                         unsigned thread_index, const std::atomic<int>& interrupts)
+    : plan_(plan),
+      resources_(resources),
+      shared_(shared),
+      interrupts_(interrupts),
+      thread_count_(resources.transmit_threads),
+      counters_(shared.transmit[thread_index]),
+      sender_(*resources.senders[thread_index]),
+      group_count_(resources.order.group_count()),
+      max_entries_per_group_(resources.order.max_entries_per_group()),
+      probes_per_host_(resources.probes.probes_per_host()),
+      final_wait_(std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(plan.wait_seconds))),
+      next_group_(thread_index),
+      sending_(active_.end()),
+      pacer_(plan.rate / thread_count_, rate::batch_size_for_rate(plan.rate / thread_count_)),
+      frame_memory_(std::size_t{rate::batch_size_for_rate(plan.rate / thread_count_)} * kMaxFrame),
+      batch_(rate::batch_size_for_rate(plan.rate / thread_count_)) {}
+
+bool Transmitter::ActiveGroup::next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept {
+  while (ahead_count < kLookahead) {
+    std::uint64_t upcoming;
+    if (!walk.next(upcoming)) break;
+    window.prefetch(at, static_cast<std::size_t>(upcoming));
+    ahead[(ahead_head + ahead_count) % kLookahead] = upcoming;
+    ++ahead_count;
+  }
+  if (ahead_count == 0) return false;
+  entry = ahead[ahead_head];
+  ahead_head = (ahead_head + 1) % kLookahead;
+  --ahead_count;
+  return true;
+}
+
+// Group g lives in its slot of the window (where the receiver finds it); the collector must have
+// written out and released the slot's previous group first.
+bool Transmitter::open_group() {
+  const ScanOrder& order = resources_.order;
+  // A resumed scan skips the groups the interrupted run already wrote out.
+  while (plan_.resume && next_group_ < group_count_ && plan_.resume->group_done(next_group_)) {
+    counters_.first_pass_probes.fetch_add(entries_in_shard(order, next_group_), std::memory_order_relaxed);
+    next_group_ += thread_count_;
+  }
+  if (next_group_ >= group_count_) return false;
+  const GroupSlot at = resources_.window.locate(next_group_);
+  if (!resources_.window.open(at, std::time(nullptr))) return false;
+  const SavedGroup* saved = plan_.resume ? plan_.resume->saved_entries(next_group_) : nullptr;
+  if (saved) restore_group(at, *saved);
+  std::vector<std::uint32_t> addresses;
+  if (!spare_addresses_.empty()) {  // reuse a finished group's buffer: no allocation per group
+    addresses = std::move(spare_addresses_.back());
+    spare_addresses_.pop_back();
+  }
+  const std::uint32_t hosts = order.hosts_in_group(next_group_);
+  addresses.resize(hosts);
+  for (std::uint32_t host = 0; host < hosts; ++host) {
+    addresses[host] = plan_.targets.at(order.host_index(next_group_, host));
+  }
+  active_.push_back({at, ScanOrder::GroupWalk(order, next_group_), 0, Phase::kSending, {},
+                     entries_in_shard(order, next_group_), saved != nullptr, std::move(addresses),
+                     {}, 0, 0});
+  next_group_ += thread_count_;
+  return true;
+}
+
+void Transmitter::restore_group(GroupSlot at, const SavedGroup& saved) {
+  const ScanOrder& order = resources_.order;
+  const std::size_t entries = std::min<std::size_t>(saved.size(), order.entries_in_group(at.group));
+  for (std::size_t entry = 0; entry < entries; ++entry) {
+    resources_.window.restore(at, entry, saved[entry], order.in_shard(at.group, entry));
+  }
+}
+
+// Hands over finished groups, starts the next pass of groups whose retry timeout passed; returns
+// the earliest deadline of a waiting group (at most 5 ms ahead).
+Transmitter::Nanoseconds Transmitter::advance_groups(Nanoseconds now) {
+  Nanoseconds earliest = now + std::chrono::milliseconds(5);
+  for (auto it = active_.begin(); it != active_.end();) {
+    const bool all_answered = resources_.window.answered(it->at) >= it->shard_entries;
+    if (it->phase != Phase::kSending &&
+        (all_answered || (it->phase == Phase::kFinalWait && now >= it->deadline))) {
+      hand_over(*it, false);
+      spare_addresses_.push_back(std::move(it->addresses));
+      it = active_.erase(it);
+      continue;
+    }
+    if (it->phase == Phase::kWaiting && now >= it->deadline) {
+      it->phase = Phase::kSending;
+      ++it->pass;
+      it->walk.rewind();
+    }
+    if (it->phase != Phase::kSending) earliest = std::min(earliest, it->deadline);
+    ++it;
+  }
+  return earliest;
+}
+
+// The group now sending, or a newly opened one, or end().
+Transmitter::Groups::iterator Transmitter::find_sending() {
+  auto sending = std::find_if(active_.begin(), active_.end(),
+                              [](const ActiveGroup& group) { return group.phase == Phase::kSending; });
+  if (sending == active_.end() && open_group()) sending = std::prev(active_.end());
+  return sending;
+}
+
+void Transmitter::run(const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    const Nanoseconds now = rate::monotonic_now();
+    const Nanoseconds earliest = advance_groups(now);
+    sending_ = find_sending();
+    if (sending_ == active_.end()) {
+      if (active_.empty() && next_group_ >= group_count_) break;
+      std::this_thread::sleep_for(std::min<Nanoseconds>(earliest - now, std::chrono::milliseconds(5)));
+      continue;
+    }
+    const std::uint32_t budget = pacer_.next_batch(stop);
+    if (budget == 0) break;
+    send_batch(budget);
+  }
+  if (!active_.empty()) finish_interrupted();
+  shared_.done.transmitter_finished();
+}
+
+void Transmitter::send_batch(std::uint32_t budget) {
+  BatchCounts counts;
+  // The batch's send time, for RTT samples.
+  const std::uint32_t filled = fill_batch(budget, rate::monotonic_now(), counts);
+  if (filled < budget) pacer_.give_back(budget - filled);
+  // Counted locally and published once per batch: a locked add per probe cost more than the
+  // counter is worth (the progress line reads it a few times a second).
+  if (counts.first_pass) counters_.first_pass_probes.fetch_add(counts.first_pass, std::memory_order_relaxed);
+  if (counts.retries) counters_.retry_probes.fetch_add(counts.retries, std::memory_order_relaxed);
+  if (filled == 0) return;
+  sender_.send(std::span<const FrameRef>(batch_.data(), filled), send_counters_);
+  counters_.frames_sent.store(send_counters_.frames_sent, std::memory_order_relaxed);
+  counters_.frame_bytes.store(send_counters_.bytes_sent, std::memory_order_relaxed);
+  counters_.send_retries.store(send_counters_.retries, std::memory_order_relaxed);
+  counters_.send_errors.store(send_counters_.errors, std::memory_order_relaxed);
+}
+
+// The hot loop: up to `budget` frames of the sending groups, packed into frame_memory_.
+std::uint32_t Transmitter::fill_batch(std::uint32_t budget, Nanoseconds now, BatchCounts& counts) {
+  const ScanWindow& window = resources_.window;
+  std::byte* const memory = frame_memory_.data();
+  std::size_t offset = 0;
+  std::uint32_t filled = 0;
+  while (filled < budget && sending_ != active_.end()) {
+    ActiveGroup& group = *sending_;
+    std::uint64_t entry;
+    if (!group.next_entry(window, entry)) {
+      end_pass(group);
+      sending_ = find_sending();
+      continue;
+    }
+    if (!claim(group, entry, now, counts)) continue;
+    std::byte* out = memory + offset;  // room for kMaxFrame: see below
+    const std::uint32_t size = build(group, entry, out);
+    if (size == 0) {  // unreachable on-link host: final without a send
+      resources_.window.finalize_unsent(group.at, entry);
+      continue;
+    }
+    batch_[filled] = {out, size};
+    ++filled;
+    // Each frame takes at most kMaxFrame, so max_batch frames always fit the buffer.
+    offset += (static_cast<std::size_t>(size) + 63) & ~std::size_t{63};
+  }
+  return filled;
+}
+
+// Counts a send of `entry` unless it needs none (final already, or out of tries on resume).
+bool Transmitter::claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts) {
+  ScanWindow& window = resources_.window;
+  // Restored probes may have used tries in the interrupted run: the budget spans both runs.
+  if (group.restored && window.send_count(group.at, entry) > plan_.retries) return false;
+  if (window.mark_sent(group.at, entry) != MarkSent::kMarked) return false;
+  const std::uint64_t key = probe_key(group.at.group, entry, max_entries_per_group_);
+  if (RttEstimator::wants_sample(key)) {
+    if (group.pass == 0) {
+      shared_.rtt.record_send(key, now);
+    } else {
+      shared_.rtt.forget(key);
+    }
+  }
+  ++(group.pass == 0 ? counts.first_pass : counts.retries);
+  return true;
+}
+
+// The frame of `entry` (local host entry / probes_per_host); 0 when there is nothing to send
+// (an on-link host that never answered ARP).
+std::uint32_t Transmitter::build(const ActiveGroup& group, std::uint64_t entry,
+                                 std::byte* out) const noexcept {
+  const std::uint32_t target = group.addresses[static_cast<std::size_t>(entry / probes_per_host_)];
+  bool reachable;
+  const net::MacAddress* neighbour = resources_.neighbour_mac(target, reachable);
+  if (!reachable) return 0;
+  const std::uint32_t size =
+      resources_.probes.write(static_cast<std::size_t>(entry % probes_per_host_), target, out);
+  if (neighbour) std::memcpy(out + packet::kDestinationMacOffset, neighbour->data(), neighbour->size());
+  return size;
+}
+
+// Pass over: time the next one from this pass's last send.
+void Transmitter::end_pass(ActiveGroup& group) {
+  const bool retry = group.pass < plan_.retries;
+  group.phase = retry ? Phase::kWaiting : Phase::kFinalWait;
+  group.deadline = rate::monotonic_now() + (retry ? shared_.rtt.timeout() : final_wait_);
+}
+
+// A group is over after every try and the final wait (or on interruption). Sealing its slot makes
+// what is still pending final without a write per entry: the collector reads pending entries of a
+// finished group as no-response, and a reply arriving later counts as late.
+void Transmitter::hand_over(const ActiveGroup& group, bool interrupted) {
+  resources_.window.seal(group.at);
+  shared_.done.push({group.at.group, interrupted});
+}
+
+// Interrupted: stop sending, give in-flight replies a short grace period (skipped on a second
+// interrupt), then hand over what is known. Pending probes are left out, never guessed.
+void Transmitter::finish_interrupted() {
+  const auto grace_end = std::chrono::steady_clock::now() +
+                         std::chrono::duration<double>(std::min(plan_.wait_seconds, 1.0));
+  while (interrupts_.load() < 2 && std::chrono::steady_clock::now() < grace_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const ActiveGroup& group : active_) hand_over(group, true);
+}
+
+}  // namespace synscan::scanner::engine

@@ -1,0 +1,97 @@
+#pragma once
+// The transmit stage: one per transmit thread. Thread t owns groups t, t + n, t + 2n, ... and
+// (the slot count being a multiple of n) their slots; the threads share nothing on the hot path
+// but the state table's disjoint slots.
+//
+// A group's life: open its slot, send pass 0, wait rtt_timeout after the pass's last send,
+// re-send only still-pending probes (pass 1..retries), wait `wait_seconds`, then seal the slot
+// (what is still pending reads as no-response) and hand the group to the collector. A group whose
+// every probe has its answer is handed over as soon as its sending pass ends.
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <stop_token>
+#include <vector>
+
+#include "engine/resources.hpp"
+#include "engine/shared.hpp"
+#include "rate/token_bucket.hpp"
+#include "scanner/resume.hpp"
+
+namespace synscan::scanner::engine {
+
+class Transmitter {
+ public:
+  Transmitter(const ScanPlan& plan, Resources& resources, Shared& shared, unsigned thread_index,
+              const std::atomic<int>& interrupts);
+  /// Sends every group of this thread (or until `stop`), then hands over what is in flight.
+  void run(const std::stop_token& stop);
+
+ private:
+  using Nanoseconds = rate::Nanoseconds;
+  enum class Phase : std::uint8_t { kSending, kWaiting, kFinalWait };
+  static constexpr unsigned kLookahead = 16;  // a power of two
+  static constexpr std::size_t kMaxFrame = 1536;
+  struct ActiveGroup {
+    GroupSlot at;
+    ScanOrder::GroupWalk walk;
+    unsigned pass;
+    Phase phase;
+    Nanoseconds deadline;
+    std::uint64_t shard_entries;
+    bool restored;  // resumed from a saved state: some probes may have used their tries already
+    // The group's host addresses by local host index, looked up once when the group opens: the
+    // host permutation and the target list's binary search are then not paid per probe.
+    std::vector<std::uint32_t> addresses;
+    // The walk runs kLookahead entries ahead of the sends, and each upcoming entry's state-table
+    // cell is prefetched when it is computed, so mark_sent finds it in cache.
+    std::array<std::uint64_t, kLookahead> ahead{};
+    unsigned ahead_head = 0;
+    unsigned ahead_count = 0;
+    /// The next entry of the current pass; false when the pass is over.
+    bool next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept;
+  };
+  struct BatchCounts {
+    std::uint64_t first_pass = 0;
+    std::uint64_t retries = 0;
+  };
+  using Groups = std::deque<ActiveGroup>;
+
+  bool open_group();
+  void restore_group(GroupSlot at, const SavedGroup& saved);
+  [[nodiscard]] Nanoseconds advance_groups(Nanoseconds now);
+  [[nodiscard]] Groups::iterator find_sending();
+  void send_batch(std::uint32_t budget);
+  std::uint32_t fill_batch(std::uint32_t budget, Nanoseconds now, BatchCounts& counts);
+  bool claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts);
+  std::uint32_t build(const ActiveGroup& group, std::uint64_t entry, std::byte* out) const noexcept;
+  void end_pass(ActiveGroup& group);
+  void hand_over(const ActiveGroup& group, bool interrupted);
+  void finish_interrupted();
+
+  const ScanPlan& plan_;
+  Resources& resources_;
+  Shared& shared_;
+  const std::atomic<int>& interrupts_;
+  const unsigned thread_count_;
+  TransmitCounters& counters_;
+  FrameSender& sender_;
+  const std::uint64_t group_count_;
+  const std::uint64_t max_entries_per_group_;
+  const std::uint32_t probes_per_host_;
+  const Nanoseconds final_wait_;
+  std::uint64_t next_group_;
+  Groups active_;
+  Groups::iterator sending_;
+  std::vector<std::vector<std::uint32_t>> spare_addresses_;
+  rate::Pacer pacer_;
+  // Frames are packed one after another (64-byte aligned) so a batch of 58-byte SYNs spans
+  // 16 KiB, not max_batch * kMaxFrame: the kernel's copy and our writes stay in L1/L2.
+  std::vector<std::byte> frame_memory_;
+  std::vector<FrameRef> batch_;
+  SendCounters send_counters_;
+};
+
+}  // namespace synscan::scanner::engine
