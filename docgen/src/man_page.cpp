@@ -4,6 +4,7 @@
 
 #include "docgen/docgen.hpp"
 #include "output/result.hpp"
+#include "scanner/exit_codes.hpp"
 
 namespace synscan::docgen {
 namespace {
@@ -43,23 +44,6 @@ const std::vector<StateRow>& udp_states() {
   };
   return rows;
 }
-
-struct ExitCode {
-  int code;
-  const char* meaning;
-};
-
-// scanner/cli.hpp's exit codes and README's "Exit codes".
-const ExitCode kExitCodes[] = {
-    {scanner::kExitSuccess, "success (diff: the scans are equal; merge, convert, report: done)"},
-    {scanner::kExitUsage,
-     "usage error: bad option, target, port or file, one line naming the bad token (diff: the scans "
-     "differ)"},
-    {scanner::kExitRuntime,
-     "runtime error: no privileges, no route or interface, capture or output failure (subcommands: "
-     "any error, bad arguments included)"},
-    {130, "interrupted: the outputs are still complete, well-formed files holding every result found"},
-};
 
 const char* const kDescription[] = {
     "synscan is a raw-packet TCP SYN and UDP port scanner. Every probed port gets nmap's state and "
@@ -185,7 +169,7 @@ void write_states(std::ostringstream& page) {
 
 void write_closing_sections(std::ostringstream& page) {
   page << ".SH EXIT STATUS\n";
-  for (const ExitCode& exit_code : kExitCodes) {
+  for (const scanner::ExitCodeDoc& exit_code : scanner::kExitCodeTable) {
     page << ".TP\n.B " << exit_code.code << "\n" << groff_escape(exit_code.meaning) << "\n";
   }
   page << ".SH FILES\n";

@@ -18,6 +18,8 @@
 #include "scanner/errors.hpp"
 #include "scanner/options.hpp"
 #include "scanner/resume.hpp"
+#include "nmap_aliases.hpp"
+#include "scanner/exit_codes.hpp"
 #include "tools.hpp"
 
 namespace synscan::scanner {
@@ -29,23 +31,14 @@ constexpr const char* kUsage = "Usage: synscan [options] {targets...}";
 constexpr const char* kTargetForms =
     "198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 198.18.0-3.1-254, names";
 
-// nmap spells several options as one dash + two letters (-oX, -sS, -iL, -Pn), which
-// Program_options cannot express; they are rewritten to long options first (the table's
-// nmap_form), -v/-vv/-d/--verbose are counted here.
+// nmap's two-letter options (-oX, -sS, -iL, -Pn; the table's nmap_form) become long ones
+// (nmap_aliases.hpp); -p-, -v/-vv/-d/--verbose are handled here.
 std::vector<std::string> normalise_arguments(const std::vector<std::string>& arguments, int& verbosity,
                                              bool& debug) {
   std::vector<std::string> result;
-  for (const std::string& argument : arguments) {
-    const OptionSpec* rewritten = nullptr;
-    for (const OptionSpec& option : option_table()) {
-      if (!option.nmap_form.empty() && argument.starts_with(option.nmap_form)) rewritten = &option;
-    }
+  for (const std::string& argument : rewrite_nmap_aliases(arguments, AliasScope::kScan)) {
     const bool dashes = argument.size() >= 2 && argument[0] == '-' && argument[1] != '-';
-    if (rewritten) {
-      const std::string long_form = "--" + std::string(rewritten->name);
-      const std::string attached = argument.substr(rewritten->nmap_form.size());  // -oXscan.xml
-      result.push_back(attached.empty() ? long_form : long_form + "=" + attached);
-    } else if (argument == "-p-") {
+    if (argument == "-p-") {
       result.emplace_back("--ports=1-65535");
     } else if (dashes && argument.find_first_not_of('v', 1) == std::string::npos) {
       verbosity += static_cast<int>(argument.size() - 1);  // -v, -vv, -vvv
@@ -172,7 +165,7 @@ std::string help_text(const Sections& sections) {
        << "Targets: " << kTargetForms << "\n\n"
        << sections.scan << '\n' << sections.targets << '\n' << sections.network << '\n' << sections.output << '\n'
        << "With --resume FILE the scan settings come from FILE; only the Output options (and -n, -Pn) may be given.\n"
-       << "Exit codes: 0 success, 1 usage error, 2 runtime error, 130 interrupted\n";
+       << "Exit codes: 0 success, 1 usage error, 2 runtime error, 3 diff found changes, 130 interrupted\n";
   return text.str();
 }
 
@@ -253,7 +246,7 @@ namespace {
 std::atomic<int> g_interrupts{0};
 
 extern "C" void on_interrupt(int) {
-  if (g_interrupts.fetch_add(1) >= 2) _exit(130);  // third signal: the user really means it
+  if (g_interrupts.fetch_add(1) >= 2) _exit(kExitInterrupted);  // third signal: the user really means it
 }
 
 void install_signal_handlers() {
@@ -280,7 +273,9 @@ CommandLineDoc describe_command_line() {
 }
 
 int run_synscan(int argc, char** argv) {
-  auto logger = spdlog::stderr_color_mt("synscan");
+  // Not registered by name: run_synscan may run more than once in a process (the unit tests).
+  auto logger = std::make_shared<spdlog::logger>(
+      "synscan", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   logger->set_pattern("synscan: %^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::warn);
@@ -308,7 +303,7 @@ int run_synscan(int argc, char** argv) {
       }
     }
     std::vector<std::unique_ptr<output::ResultWriter>> writers;
-    for (const OutputRequest& request : plan.outputs) {
+    for (const output::OutputTarget& request : plan.outputs) {
       auto file = std::make_unique<output::OutputFile>(request.path);
       writers.push_back(services ? output::make_writer(request.format, std::move(file), *services)
                                  : output::make_writer(request.format, std::move(file)));
@@ -317,7 +312,7 @@ int run_synscan(int argc, char** argv) {
     const ScanOutcome outcome = run_scan(plan, writers, g_interrupts);
     if (outcome.interrupted) {
       spdlog::warn("interrupted: outputs hold every result found so far and are complete files");
-      return 130;
+      return kExitInterrupted;
     }
     return kExitSuccess;
   } catch (const UsageError& error) {

@@ -94,6 +94,10 @@ ScanOutcome run(const ScanPlan& plan, std::vector<std::unique_ptr<output::Result
   outcome.hosts_up = collector.totals().hosts_up;
   outcome.capture_drops = shared.receive.kernel_drops.load() + shared.receive.interface_drops.load();
   outcome.send_errors = shared.transmitted(&TransmitCounters::send_errors);
+  outcome.replies_matched = shared.receive.results.load();
+  outcome.replies_duplicate = shared.receive.duplicates.load();
+  outcome.replies_late = shared.receive.late.load();
+  outcome.replies_not_ours = shared.receive.not_ours.load() + shared.receive.not_a_target.load();
 
   output::ScanSummary summary;
   summary.end_time = std::time(nullptr);

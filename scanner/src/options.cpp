@@ -337,17 +337,9 @@ void check_settings(Values& values) {
 }
 
 void add_outputs(Values& values) {
-  Plan& plan = values.plan;
-  const auto add_output = [&](output::Format format, const std::string& path) {
-    if (!path.empty()) plan.outputs.push_back({format, path});
-  };
-  add_output(output::Format::kXml, values.output_xml);
-  add_output(output::Format::kGreppable, values.output_grepable);
-  add_output(output::Format::kJsonLines, values.output_json);
-  if (!values.output_all.empty()) {
-    for (const output::FormatInfo& format : output::kFormats) {
-      plan.outputs.push_back({format.format, values.output_all + format.extension});
-    }
+  for (output::OutputTarget& target : output::output_targets(
+           {values.output_xml}, {values.output_grepable}, {values.output_json}, {values.output_all})) {
+    values.plan.outputs.push_back(std::move(target));
   }
 }
 

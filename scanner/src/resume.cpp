@@ -418,7 +418,7 @@ bool permission_error(int error) { return error == EACCES || error == EPERM || e
 
 std::string ResumeFile::choose_path(const ScanPlan& plan, std::string* reason) {
   if (!plan.resume_file.empty()) return plan.resume_file;
-  for (const OutputRequest& request : plan.outputs) {
+  for (const output::OutputTarget& request : plan.outputs) {
     if (request.path == "-") continue;
     struct stat status {};
     // The writers have opened their files by now; a device, pipe or socket gets no neighbour

@@ -12,22 +12,15 @@
 #include "output/scan_file.hpp"
 #include "output/tools.hpp"
 #include "output/writers.hpp"
+#include "nmap_aliases.hpp"
 #include "scanner/cli.hpp"
+#include "scanner/errors.hpp"
+#include "scanner/exit_codes.hpp"
 
 namespace synscan::scanner {
 namespace {
 
 namespace po = boost::program_options;
-
-constexpr int kExitOk = 0;
-constexpr int kExitDifferent = 1;  // diff only
-constexpr int kExitError = 2;
-
-/// Bad arguments: reported like every other tool error (exit 2).
-class ToolUsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct Tool {
   const char* name;
@@ -49,7 +42,7 @@ constexpr Tool kTools[] = {
     {"diff",
      "Usage: synscan diff OLD NEW [--json]\n"
      "New open ports, ports no longer open, other state changes, new and vanished hosts.\n"
-     "Exit 0 equal, 1 different, 2 error.\n"},
+     "Exit 0 equal, 3 different, 1 usage error, 2 other error.\n"},
     {"report",
      "Usage: synscan report SCAN -o report.html [--baseline OLD_SCAN]\n"
      "A self-contained HTML report: totals by state, open ports by service, top hosts, a picture\n"
@@ -74,36 +67,6 @@ std::string command_line(const std::string& name, const std::vector<std::string>
   return text;
 }
 
-// nmap's output options are one dash + two letters (-oX FILE), which Program_options cannot
-// express: they become --output-xml=FILE (also from -oXFILE). The '=' form keeps a following "-"
-// (stdout) from being taken for an option.
-std::vector<std::string> normalise_output_options(const std::vector<std::string>& arguments) {
-  static constexpr std::pair<const char*, const char*> kAliases[] = {
-      {"-oX", "--output-xml"},
-      {"-oG", "--output-grepable"},
-      {"-oJ", "--output-json"},
-      {"-oA", "--output-all"},
-  };
-  std::vector<std::string> result;
-  for (std::size_t i = 0; i < arguments.size(); ++i) {
-    const std::string& argument = arguments[i];
-    bool rewritten = false;
-    for (const auto& [short_form, long_form] : kAliases) {
-      if (argument.rfind(short_form, 0) != 0) continue;
-      rewritten = true;
-      if (argument.size() > std::strlen(short_form)) {
-        result.push_back(std::string(long_form) + "=" + argument.substr(std::strlen(short_form)));
-      } else if (i + 1 < arguments.size()) {
-        result.push_back(std::string(long_form) + "=" + arguments[++i]);
-      } else {
-        throw ToolUsageError(argument + " needs a file name");
-      }
-    }
-    if (!rewritten) result.push_back(argument);
-  }
-  return result;
-}
-
 void parse(const std::vector<std::string>& arguments, const po::options_description& options,
            const po::positional_options_description& positional) {
   po::variables_map values;
@@ -117,7 +80,7 @@ void parse(const std::vector<std::string>& arguments, const po::options_descript
         values);
     po::notify(values);
   } catch (const po::error& error) {
-    throw ToolUsageError(error.what());
+    throw UsageError(error.what());
   }
 }
 
@@ -133,29 +96,26 @@ int run_convert_or_merge(const std::string& name, const std::vector<std::string>
       "input", po::value(&inputs)->composing(), "scan files");
   po::positional_options_description positional;
   positional.add("input", -1);
-  parse(normalise_output_options(arguments), options, positional);
+  parse(rewrite_nmap_aliases(arguments, AliasScope::kSubcommand), options, positional);
 
-  std::vector<output::OutputTarget> targets;
-  for (const std::string& path : xml) targets.push_back({output::Format::kXml, path});
-  for (const std::string& path : greppable) targets.push_back({output::Format::kGreppable, path});
-  for (const std::string& path : json) targets.push_back({output::Format::kJsonLines, path});
-  for (const std::string& base : all) {
-    for (const output::FormatInfo& info : output::kFormats) {
-      targets.push_back({info.format, base + info.extension});
-    }
-  }
+  const std::vector<output::OutputTarget> targets =
+      output::output_targets(xml, greppable, json, all);
   if (targets.empty()) {
-    throw ToolUsageError(name + " needs at least one of -oX/-oG/-oJ FILE or -oA BASE");
+    throw UsageError(name + " needs at least one of -oX/-oG/-oJ FILE or -oA BASE");
   }
-  if (inputs.empty()) throw ToolUsageError(name + " needs an input scan file");
+  if (inputs.empty()) throw UsageError(name + " needs an input scan file");
   if (name == "convert" && inputs.size() != 1) {
-    throw ToolUsageError("convert takes one input scan; use merge to combine several");
+    throw UsageError("convert takes one input scan; use merge to combine several");
   }
   output::ConvertOptions write_options;
   write_options.scanner_version = SYNSCAN_VERSION;
   write_options.fallback_command_line = command_line(name, arguments);
   if (!services_file.empty()) {
-    write_options.fallback_services = output::load_services_file(services_file);
+    try {
+      write_options.fallback_services = output::load_services_file(services_file);
+    } catch (const output::OutputError& error) {
+      throw UsageError(error.what());  // an option's file, as for a scan's --services-file
+    }
   }
 
   std::vector<output::ScanModel> parts;
@@ -164,7 +124,7 @@ int run_convert_or_merge(const std::string& name, const std::vector<std::string>
       name == "merge" ? output::merge_scans(std::move(parts)) : std::move(parts.front());
   print_warnings(scan.warnings);
   print_warnings(output::write_scan_files(scan, targets, write_options));
-  return kExitOk;
+  return kExitSuccess;
 }
 
 int run_diff(const std::vector<std::string>& arguments) {
@@ -177,7 +137,7 @@ int run_diff(const std::vector<std::string>& arguments) {
   positional.add("scan", -1);
   parse(arguments, options, positional);
   if (scans.size() != 2)
-    throw ToolUsageError("diff needs two scans: synscan diff OLD NEW [--json]");
+    throw UsageError("diff needs two scans: synscan diff OLD NEW [--json]");
 
   const output::ScanModel before = output::read_scan_file(scans[0]);
   const output::ScanModel after = output::read_scan_file(scans[1]);
@@ -186,7 +146,7 @@ int run_diff(const std::vector<std::string>& arguments) {
   const output::ScanDiff diff = output::diff_scans(before, after);
   std::cout << (json ? output::diff_json(diff) : output::diff_text(diff)) << std::flush;
   if (!std::cout) throw std::runtime_error("cannot write to stdout");
-  return diff.result() == output::DiffResult::kEqual ? kExitOk : kExitDifferent;
+  return diff.result() == output::DiffResult::kEqual ? kExitSuccess : kExitDifferent;
 }
 
 int run_report(const std::vector<std::string>& arguments) {
@@ -200,7 +160,7 @@ int run_report(const std::vector<std::string>& arguments) {
   positional.add("scan", -1);
   parse(arguments, options, positional);
   if (scans.size() != 1 || output_path.empty()) {
-    throw ToolUsageError(
+    throw UsageError(
         "report needs one scan and -o FILE: synscan report SCAN -o report.html "
         "[--baseline OLD_SCAN]");
   }
@@ -217,7 +177,7 @@ int run_report(const std::vector<std::string>& arguments) {
   output::OutputFile file(output_path);
   file.write(page);
   file.flush();
-  return kExitOk;
+  return kExitSuccess;
 }
 
 }  // namespace
@@ -235,20 +195,23 @@ bool is_tool(const std::string& name) {
 int run_tool(const std::string& name, const std::vector<std::string>& arguments) {
   try {
     const Tool* tool = find_tool(name);
-    if (tool == nullptr) throw ToolUsageError("unknown subcommand '" + name + "'");
+    if (tool == nullptr) throw UsageError("unknown subcommand '" + name + "'");
     const bool help = std::any_of(
         arguments.begin(), arguments.end(),
         [](const std::string& argument) { return argument == "--help" || argument == "-h"; });
     if (help) {
       std::cout << tool->usage;
-      return kExitOk;
+      return kExitSuccess;
     }
     if (name == "diff") return run_diff(arguments);
     if (name == "report") return run_report(arguments);
     return run_convert_or_merge(name, arguments);
+  } catch (const UsageError& error) {
+    std::cerr << "synscan: error: " << error.what() << '\n';
+    return kExitUsage;
   } catch (const std::exception& error) {
     std::cerr << "synscan: error: " << error.what() << '\n';
-    return kExitError;
+    return kExitRuntime;
   }
 }
 

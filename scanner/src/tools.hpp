@@ -11,8 +11,10 @@ namespace synscan::scanner {
 /// Whether `name` (argv[1]) names a subcommand rather than a scan option or target.
 bool is_tool(const std::string& name);
 
-/// Runs subcommand `name` with the arguments after it (argv[2..]). Exit codes: diff 0 equal,
-/// 1 different, 2 error; merge, convert and report 0 done, 2 error (bad usage included).
+/// Runs subcommand `name` with the arguments after it (argv[2..]). Exit codes
+/// (scanner/exit_codes.hpp): 0 done (diff: equal), 3 diff found changes, 1 usage error (unknown
+/// option, missing argument, unreadable --services-file), 2 any other error (an input scan that
+/// cannot be read, an output that cannot be written).
 /// `--help`/`-h` prints the subcommand's usage on stdout and returns 0. An error is one line
 /// "synscan: error: ..." on stderr; warnings (conflicting merged results, ports an input only
 /// summarised, skipped IPv6 hosts) are "synscan: warning: ..." lines. Never throws.

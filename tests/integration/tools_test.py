@@ -83,7 +83,7 @@ def main(argv=None) -> int:
 
     # synscan diff
     proc = run(binary, "diff", before + ".xml", after + ".xml")
-    check(proc.returncode == 1, f"diff before after exits 1 (got {proc.returncode})")
+    check(proc.returncode == 3, f"diff before after exits 3 (got {proc.returncode})")
     lines = proc.stdout.strip().splitlines()
     check(lines == [f"no longer open: {CHANGED_HOST} 22/tcp (open -> closed)"], f"diff reports exactly that port: {lines[:3]}")
     proc = run(binary, "diff", before + ".xml", before + ".jsonl")
@@ -93,6 +93,7 @@ def main(argv=None) -> int:
     check(report["equal"] is False and len(report["changes"]) == 1 and report["changes"][0]["ip"] == CHANGED_HOST,
           "diff --json names the one change")
     check(run(binary, "diff", before + ".xml", "/nonexistent.xml").returncode == 2, "diff of a missing file exits 2")
+    check(run(binary, "diff", before + ".xml").returncode == 1, "diff with one scan is a usage error: exit 1")
 
     # ndiff, the nmap tool: before/after differ in exactly the port the lab changed
     proc = run("ndiff", before + ".xml", after + ".xml")

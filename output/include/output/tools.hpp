@@ -124,11 +124,6 @@ std::vector<std::string> write_scan(const ScanModel& scan,
                                     const std::vector<ResultWriter*>& writers,
                                     const ConvertOptions& options);
 
-struct OutputTarget {
-  Format format;
-  std::string path;  ///< "-" = stdout
-};
-
 /// Opens every target (OutputError names the one that failed), makes its writer with
 /// make_writer(format, file, scan_service_lookup(scan, options.fallback_services)) and writes the
 /// scan. Returns write_scan()'s warnings.

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "output/result.hpp"
 
@@ -72,6 +73,20 @@ inline constexpr FormatInfo kFormats[] = {
     {Format::kGreppable, "oG", ".gnmap"},
     {Format::kJsonLines, "oJ", ".jsonl"},
 };
+
+/// One output the user asked for: a format and where it goes.
+struct OutputTarget {
+  Format format;
+  std::string path;  ///< "-" = stdout
+};
+
+/// The outputs nmap's output options name, in the order they are opened: every -oX path, every
+/// -oG path, every -oJ path, then each -oA BASE as BASE.xml, BASE.gnmap, BASE.jsonl. Empty paths
+/// (an option not given) are skipped. Used by the scan and by convert/merge.
+[[nodiscard]] std::vector<OutputTarget> output_targets(const std::vector<std::string>& xml,
+                                                       const std::vector<std::string>& greppable,
+                                                       const std::vector<std::string>& json,
+                                                       const std::vector<std::string>& all);
 
 std::unique_ptr<ResultWriter> make_writer(Format format, std::unique_ptr<OutputFile> file);
 

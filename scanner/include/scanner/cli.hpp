@@ -1,19 +1,14 @@
 #pragma once
 /// The command line: nmap-familiar options parsed with Boost.Program_options into a ScanPlan.
-///
-/// Exit codes (documented in README): 0 success, 1 usage error (bad option, target, port or
-/// file), 2 runtime error (privileges, interface, capture, output), 130 interrupted twice.
+/// Exit codes: scanner/exit_codes.hpp (UsageError -> kExitUsage, other errors -> kExitRuntime).
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "scanner/exit_codes.hpp"
 #include "scanner/scan_plan.hpp"
 
 namespace synscan::scanner {
-
-inline constexpr int kExitSuccess = 0;
-inline constexpr int kExitUsage = 1;
-inline constexpr int kExitRuntime = 2;
 
 /// One scan option exactly as `--help` prints it. The man page and the bash completion are
 /// generated from these (synscan-docgen), so they cannot drift from `--help`.

@@ -16,6 +16,11 @@ struct ScanOutcome {
   std::uint64_t hosts_up = 0;
   std::uint64_t capture_drops = 0;
   std::uint64_t send_errors = 0;
+  // What became of the replies (the closing line's counts).
+  std::uint64_t replies_matched = 0;    ///< first answers of our probes
+  std::uint64_t replies_duplicate = 0;  ///< further answers to a probe already final
+  std::uint64_t replies_late = 0;       ///< answers after their group's time was up
+  std::uint64_t replies_not_ours = 0;   ///< failed validation, or not a scanned address/port
 };
 
 /// Runs the whole scan. `interrupts` counts SIGINT/SIGTERM: 1 stops sending and waits a short

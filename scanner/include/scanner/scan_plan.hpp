@@ -18,11 +18,6 @@ namespace synscan::scanner {
 
 struct ResumeState;
 
-struct OutputRequest {
-  output::Format format;
-  std::string path;  ///< "-" = stdout
-};
-
 /// How probes leave (--send-backend): batched sendmmsg on AF_PACKET, or one libnet_write per frame.
 enum class SendBackend : std::uint8_t { kPacketMmsg, kLibnet };
 
@@ -51,7 +46,7 @@ struct ScanPlan {
 
   std::string user;              ///< --user: drop to this user after opening raw handles ("" = nobody when root)
 
-  std::vector<OutputRequest> outputs;
+  std::vector<output::OutputTarget> outputs;
   bool only_open = false;
   std::string services_file;     ///< --services-file: nmap-services-format names (user's choice)
   int verbosity = 0;             ///< -v count; -d adds debug

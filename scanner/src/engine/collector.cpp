@@ -6,7 +6,7 @@ namespace synscan::scanner::engine {
 namespace {
 
 bool any_json_lines(const ScanPlan& plan) {
-  return std::any_of(plan.outputs.begin(), plan.outputs.end(), [](const OutputRequest& request) {
+  return std::any_of(plan.outputs.begin(), plan.outputs.end(), [](const output::OutputTarget& request) {
     return request.format == output::Format::kJsonLines;
   });
 }
