@@ -32,9 +32,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "net/ipv4_address.hpp"
+#include "net/mac_address.hpp"
 
 namespace {
 
@@ -280,18 +284,17 @@ void run_tx_ring(const Options& options, int fd, unsigned index, ThreadResult& r
   ::munmap(ring, ring_bytes);
 }
 
+// synscan's own value types (net/): the same text rules as --router-mac and -S.
 std::array<std::uint8_t, 6> parse_mac(const char* text) {
-  std::array<unsigned, 6> v{};
-  std::array<std::uint8_t, 6> mac{};
-  if (std::sscanf(text, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) die("bad MAC " + std::string(text));
-  for (int i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(v[i]);
-  return mac;
+  const std::optional<synscan::net::MacAddress> mac = synscan::net::MacAddress::parse(text);
+  if (!mac) die("bad MAC " + std::string(text));
+  return mac->octets;
 }
 
 std::uint32_t parse_ipv4(const char* text) {
-  in_addr address{};
-  if (::inet_pton(AF_INET, text, &address) != 1) die("bad IPv4 address " + std::string(text));
-  return ntohl(address.s_addr);
+  const std::optional<synscan::net::Ipv4Address> address = synscan::net::Ipv4Address::parse(text);
+  if (!address) die("bad IPv4 address " + std::string(text) + ": " + synscan::net::ipv4_problem(text));
+  return address->value();
 }
 
 }  // namespace

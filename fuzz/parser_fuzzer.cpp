@@ -32,10 +32,9 @@ void validate_all(const Reply& reply, std::uint32_t scanner_ip) {
   }
 }
 
-void parse_and_check(std::span<const std::byte> input, bool ethernet) {
+void parse_and_check(std::span<const std::byte> input, LinkType link) {
   Reply reply;
-  const ParseStatus status =
-      ethernet ? parse_ethernet_frame(input, reply) : parse_ipv4_packet(input, reply);
+  const ParseStatus status = parse_captured_frame(link, input, reply);
   check(to_string(status) != nullptr);
   check(static_cast<std::size_t>(status) < kParseStatusCount);
   if (status != ParseStatus::kOk) return;
@@ -56,8 +55,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::byte* bytes = new std::byte[size];
   for (std::size_t index = 0; index < size; ++index) bytes[index] = std::byte{data[index]};
   const std::span<const std::byte> input(bytes, size);
-  parse_and_check(input, /*ethernet=*/true);
-  parse_and_check(input, /*ethernet=*/false);
+  for (const LinkType link : {LinkType::kEthernet, LinkType::kRawIp, LinkType::kLinuxCooked,
+                              LinkType::kLinuxCooked2}) {
+    parse_and_check(input, link);
+  }
   (void)ipv4_checksums_valid(input);
   delete[] bytes;
   return 0;

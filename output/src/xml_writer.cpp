@@ -145,7 +145,7 @@ class XmlWriter final : public ResultWriter {
     finished_ = true;
     const std::string end_text = ctime_text(summary.end_time);
     // nmap.dtd requires elapsed; when it is unknown the summary says so without "scanned in",
-    // which is how scan_file.cpp tells a stated 0 from an unknown run time.
+    // which is how xml_reader.cpp tells a stated 0 from an unknown run time.
     const bool known = summary.elapsed_seconds >= 0;
     const std::string elapsed = elapsed_text(known ? summary.elapsed_seconds : 0);
     const std::string summary_text =

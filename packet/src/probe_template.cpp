@@ -15,14 +15,15 @@
 namespace synscan::packet {
 namespace {
 
-// Field offsets inside the frame (Ethernet II + IPv4 without options).
-constexpr std::size_t kIpv4ChecksumOffset = kIpv4Offset + 10;
-constexpr std::size_t kIpv4DestinationOffset = kIpv4Offset + 16;
-constexpr std::size_t kSourcePortOffset = kL4Offset + 0;
-constexpr std::size_t kDestinationPortOffset = kL4Offset + 2;
-constexpr std::size_t kTcpSequenceOffset = kL4Offset + 4;
-constexpr std::size_t kTcpChecksumOffset = kL4Offset + 16;
-constexpr std::size_t kUdpChecksumOffset = kL4Offset + 6;
+// Field offsets relative to the IPv4 header (IPv4 without options); the template adds its
+// ip_offset (14 after Ethernet, 0 without a link header).
+constexpr std::size_t kIpv4ChecksumOffset = 10;
+constexpr std::size_t kIpv4DestinationOffset = 16;
+constexpr std::size_t kSourcePortOffset = kIpv4HeaderSize + 0;
+constexpr std::size_t kDestinationPortOffset = kIpv4HeaderSize + 2;
+constexpr std::size_t kTcpSequenceOffset = kIpv4HeaderSize + 4;
+constexpr std::size_t kTcpChecksumOffset = kIpv4HeaderSize + 16;
+constexpr std::size_t kUdpChecksumOffset = kIpv4HeaderSize + 6;
 
 constexpr std::size_t kTcpHeaderSize = 20;
 constexpr std::size_t kTcpMssOptionSize = 4;
@@ -46,8 +47,9 @@ void check_ptag(libnet_t* context, libnet_ptag_t tag, const char* what) {
   if (tag == -1) throw TemplateError(std::string(what) + ": " + libnet_geterror(context));
 }
 
-// Builds IPv4 + Ethernet on top of the L4 blocks already in `context`, then returns the whole
-// frame with every checksum libnet computes. Destination address 0.0.0.0, no DF, TOS 0.
+// Builds IPv4 (+ Ethernet unless the link has no link header) on top of the L4 blocks already in
+// `context`, then returns the whole frame with every checksum libnet computes. Destination
+// address 0.0.0.0, no DF, TOS 0.
 std::vector<std::byte> finish_frame(libnet_t* context, const FrameAddressing& addressing,
                                     std::uint8_t protocol, std::size_t l4_size) {
   check_ptag(
@@ -56,10 +58,13 @@ std::vector<std::byte> finish_frame(libnet_t* context, const FrameAddressing& ad
                         addressing.ip_id, /*frag=*/0, addressing.ttl, protocol,
                         /*sum=*/0, htonl(addressing.source_ip), /*dst=*/0, nullptr, 0, context, 0),
       "libnet_build_ipv4");
-  check_ptag(context,
-             libnet_build_ethernet(addressing.destination_mac.data(), addressing.source_mac.data(),
-                                   ETHERTYPE_IP, nullptr, 0, context, 0),
-             "libnet_build_ethernet");
+  if (addressing.link_header == LinkHeader::kEthernet) {
+    check_ptag(context,
+               libnet_build_ethernet(addressing.destination_mac.data(),
+                                     addressing.source_mac.data(), ETHERTYPE_IP, nullptr, 0,
+                                     context, 0),
+               "libnet_build_ethernet");
+  }
 
   std::uint8_t* packet = nullptr;
   std::uint32_t packet_size = 0;
@@ -73,7 +78,8 @@ std::vector<std::byte> finish_frame(libnet_t* context, const FrameAddressing& ad
   };
   const std::unique_ptr<std::uint8_t, PacketDeleter> owned(packet, PacketDeleter{context});
 
-  const std::size_t expected_size = kL4Offset + l4_size;
+  const std::size_t expected_size =
+      ipv4_offset_for(addressing.link_header) + kIpv4HeaderSize + l4_size;
   if (packet_size != expected_size) {
     throw TemplateError("libnet built a " + std::to_string(packet_size) + "-byte frame, expected " +
                         std::to_string(expected_size));
@@ -99,30 +105,33 @@ TcpSynTemplate::TcpSynTemplate(const FrameAddressing& addressing, const TcpSynOp
                               /*sum=*/0, /*urg=*/0, tcp_size, nullptr, 0, context.get(), 0),
              "libnet_build_tcp");
   frame_ = finish_frame(context.get(), addressing, IPPROTO_TCP, tcp_size);
+  ip_offset_ = ipv4_offset_for(addressing.link_header);
 }
 
 namespace {
 
 // The part of write() both probe kinds share: copy the template, set the destination address and
 // the ports, fix the IPv4 header checksum. Returns the checksum delta (RFC 1624) the L4 checksum
-// needs for those fields, the destination through the pseudo-header included.
-std::uint64_t copy_and_address(std::byte* out, const std::vector<std::byte>& frame,
-                               std::uint32_t destination_ip, std::uint16_t source_port,
-                               std::uint16_t destination_port) noexcept {
+// needs for those fields, the destination through the pseudo-header included. Offsets are
+// relative to `ip`, the IPv4 header inside the copied frame.
+std::uint64_t copy_and_address(std::byte* out, std::size_t ip_offset,
+                               const std::vector<std::byte>& frame, std::uint32_t destination_ip,
+                               std::uint16_t source_port, std::uint16_t destination_port) noexcept {
   std::memcpy(out, frame.data(), frame.size());
+  std::byte* const ip = out + ip_offset;
   // The old values come from the template itself (zero as built, but read rather than assumed).
   const std::uint32_t destination_delta =
-      wire::word_delta32(wire::load_big_endian32(out + kIpv4DestinationOffset), destination_ip);
-  const std::uint16_t ip_checksum = wire::load_big_endian16(out + kIpv4ChecksumOffset);
-  wire::store_big_endian16(out + kIpv4ChecksumOffset,
+      wire::word_delta32(wire::load_big_endian32(ip + kIpv4DestinationOffset), destination_ip);
+  const std::uint16_t ip_checksum = wire::load_big_endian16(ip + kIpv4ChecksumOffset);
+  wire::store_big_endian16(ip + kIpv4ChecksumOffset,
                            wire::apply_checksum_delta(ip_checksum, destination_delta));
   const std::uint64_t l4_delta =
       std::uint64_t{destination_delta} +
-      wire::word_delta(wire::load_big_endian16(out + kSourcePortOffset), source_port) +
-      wire::word_delta(wire::load_big_endian16(out + kDestinationPortOffset), destination_port);
-  wire::store_big_endian32(out + kIpv4DestinationOffset, destination_ip);
-  wire::store_big_endian16(out + kSourcePortOffset, source_port);
-  wire::store_big_endian16(out + kDestinationPortOffset, destination_port);
+      wire::word_delta(wire::load_big_endian16(ip + kSourcePortOffset), source_port) +
+      wire::word_delta(wire::load_big_endian16(ip + kDestinationPortOffset), destination_port);
+  wire::store_big_endian32(ip + kIpv4DestinationOffset, destination_ip);
+  wire::store_big_endian16(ip + kSourcePortOffset, source_port);
+  wire::store_big_endian16(ip + kDestinationPortOffset, destination_port);
   return l4_delta;
 }
 
@@ -130,19 +139,23 @@ std::uint64_t copy_and_address(std::byte* out, const std::vector<std::byte>& fra
 
 void TcpSynTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
                            std::uint16_t destination_port, std::uint32_t sequence) const noexcept {
+  const std::uint64_t address_delta =
+      copy_and_address(out, ip_offset_, frame_, destination_ip, source_port, destination_port);
+  std::byte* const ip = out + ip_offset_;
   const std::uint64_t tcp_delta =
-      copy_and_address(out, frame_, destination_ip, source_port, destination_port) +
-      wire::word_delta32(wire::load_big_endian32(out + kTcpSequenceOffset), sequence);
-  wire::store_big_endian32(out + kTcpSequenceOffset, sequence);
-  const std::uint16_t tcp_checksum = wire::load_big_endian16(out + kTcpChecksumOffset);
-  wire::store_big_endian16(out + kTcpChecksumOffset,
+      address_delta +
+      wire::word_delta32(wire::load_big_endian32(ip + kTcpSequenceOffset), sequence);
+  wire::store_big_endian32(ip + kTcpSequenceOffset, sequence);
+  const std::uint16_t tcp_checksum = wire::load_big_endian16(ip + kTcpChecksumOffset);
+  wire::store_big_endian16(ip + kTcpChecksumOffset,
                            wire::apply_checksum_delta(tcp_checksum, tcp_delta));
 }
 
 UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload,
                          CookieEcho echo) {
+  ip_offset_ = ipv4_offset_for(addressing.link_header);
   if (echo.width != 0 && std::size_t{echo.request_offset} + echo.width <= payload.size()) {
-    echo_offset_ = kL4Offset + kUdpHeaderSize + echo.request_offset;
+    echo_offset_ = l4_offset() + kUdpHeaderSize + echo.request_offset;
     echo_width_ = echo.width;
   }
   if (payload.size() > kMaximumIpv4Payload) {
@@ -163,25 +176,26 @@ UdpTemplate::UdpTemplate(const FrameAddressing& addressing, std::span<const std:
   frame_ = finish_frame(context.get(), addressing, IPPROTO_UDP, udp_size);
   // RFC 768: a computed checksum of zero is sent as all ones (zero means "none"); libnet 1.1.6
   // leaves it zero.
-  if (wire::load_big_endian16(frame_.data() + kUdpChecksumOffset) == 0) {
-    wire::store_big_endian16(frame_.data() + kUdpChecksumOffset, 0xFFFF);
-  }
+  std::byte* const checksum = frame_.data() + ip_offset_ + kUdpChecksumOffset;
+  if (wire::load_big_endian16(checksum) == 0) wire::store_big_endian16(checksum, 0xFFFF);
 }
 
 void UdpTemplate::write(std::byte* out, std::uint32_t destination_ip, std::uint16_t source_port,
                         std::uint16_t destination_port, std::uint32_t cookie) const noexcept {
   const std::uint64_t udp_delta =
-      copy_and_address(out, frame_, destination_ip, source_port, destination_port);
+      copy_and_address(out, ip_offset_, frame_, destination_ip, source_port, destination_port);
+  std::byte* const checksum_field = out + ip_offset_ + kUdpChecksumOffset;
   std::uint16_t udp_checksum =
-      wire::apply_checksum_delta(wire::load_big_endian16(out + kUdpChecksumOffset), udp_delta);
+      wire::apply_checksum_delta(wire::load_big_endian16(checksum_field), udp_delta);
   if (udp_checksum == 0) udp_checksum = 0xFFFF;  // RFC 768
-  wire::store_big_endian16(out + kUdpChecksumOffset, udp_checksum);
+  wire::store_big_endian16(checksum_field, udp_checksum);
   if (echo_width_ != 0) write_cookie(out, cookie);
 }
 
 // The cookie's big-endian low `echo_width_` bytes go into the echo field; the UDP checksum is
-// updated (RFC 1624) over the 16-bit words they touch, aligned to the UDP header (which starts at
-// an even frame offset). A word past the frame's end counts as a zero pad byte.
+// updated (RFC 1624) over the 16-bit words they touch, aligned to the UDP header (at an even
+// frame offset with or without the link header). A word past the frame's end counts as a zero
+// pad byte.
 void UdpTemplate::write_cookie(std::byte* out, std::uint32_t cookie) const noexcept {
   const std::size_t first = echo_offset_, last = echo_offset_ + echo_width_;  // [first, last)
   const std::size_t size = frame_.size();
@@ -190,8 +204,10 @@ void UdpTemplate::write_cookie(std::byte* out, std::uint32_t cookie) const noexc
     const unsigned low = at + 1 < size ? std::to_integer<unsigned>(out[at + 1]) : 0;
     return static_cast<std::uint16_t>(high << 8 | low);
   };
-  std::uint16_t checksum = wire::load_big_endian16(out + kUdpChecksumOffset);
-  for (std::size_t at = kL4Offset + ((first - kL4Offset) & ~std::size_t{1}); at < last; at += 2) {
+  std::byte* const checksum_field = out + ip_offset_ + kUdpChecksumOffset;
+  std::uint16_t checksum = wire::load_big_endian16(checksum_field);
+  const std::size_t l4 = l4_offset();
+  for (std::size_t at = l4 + ((first - l4) & ~std::size_t{1}); at < last; at += 2) {
     const std::uint16_t old_word = word_at(at);
     for (std::size_t byte = std::max(at, first); byte < std::min(at + 2, last); ++byte) {
       out[byte] = static_cast<std::byte>(cookie >> (8 * (last - 1 - byte)));
@@ -199,7 +215,7 @@ void UdpTemplate::write_cookie(std::byte* out, std::uint32_t cookie) const noexc
     checksum = checksum_update16(checksum, old_word, word_at(at));
   }
   if (checksum == 0) checksum = 0xFFFF;  // RFC 768: zero means "no checksum"
-  wire::store_big_endian16(out + kUdpChecksumOffset, checksum);
+  wire::store_big_endian16(checksum_field, checksum);
 }
 
 }  // namespace synscan::packet

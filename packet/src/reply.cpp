@@ -28,6 +28,13 @@ constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
 constexpr std::uint16_t kEthertypeVlan = 0x8100;      // IEEE 802.1Q customer tag
 constexpr std::uint16_t kEthertypeProvider = 0x88A8;  // IEEE 802.1ad service tag (QinQ)
 
+// Linux cooked capture headers (libpcap's pcap-linktype(7)): SLL is packet type, ARPHRD type,
+// address length, 8 address bytes, protocol; SLL2 puts the protocol first.
+constexpr std::size_t kLinuxCookedHeaderSize = 16;
+constexpr std::size_t kLinuxCookedProtocolOffset = 14;
+constexpr std::size_t kLinuxCooked2HeaderSize = 20;
+constexpr std::size_t kLinuxCooked2ProtocolOffset = 0;
+
 constexpr std::size_t kMinimumIpv4HeaderSize = 20;
 constexpr std::size_t kMinimumTcpHeaderSize = 20;
 constexpr std::size_t kUdpHeaderSize = 8;
@@ -184,6 +191,53 @@ ParseStatus parse_ethernet_frame(std::span<const std::byte> frame, Reply& out) n
     return ParseStatus::kNotIpv4;
   }
   return parse_ipv4_packet(frame.subspan(ethertype_offset + 2), out);
+}
+
+namespace {
+
+ParseStatus parse_cooked_frame(std::span<const std::byte> frame, std::size_t header_size,
+                               std::size_t protocol_offset, Reply& out) noexcept {
+  if (frame.size() < header_size) {
+    out = Reply{};
+    return ParseStatus::kTruncated;
+  }
+  if (wire::load_big_endian16(frame.data() + protocol_offset) != kEthertypeIpv4) {
+    out = Reply{};
+    return ParseStatus::kNotIpv4;
+  }
+  return parse_ipv4_packet(frame.subspan(header_size), out);
+}
+
+}  // namespace
+
+ParseStatus parse_captured_frame(LinkType link, std::span<const std::byte> frame,
+                                 Reply& out) noexcept {
+  switch (link) {
+    case LinkType::kEthernet:
+      return parse_ethernet_frame(frame, out);
+    case LinkType::kRawIp:
+      return parse_ipv4_packet(frame, out);
+    case LinkType::kLinuxCooked:
+      return parse_cooked_frame(frame, kLinuxCookedHeaderSize, kLinuxCookedProtocolOffset, out);
+    case LinkType::kLinuxCooked2:
+      return parse_cooked_frame(frame, kLinuxCooked2HeaderSize, kLinuxCooked2ProtocolOffset, out);
+  }
+  out = Reply{};
+  return ParseStatus::kNotIpv4;
+}
+
+const char* to_string(LinkType link) noexcept {
+  switch (link) {
+    case LinkType::kEthernet:
+      return "ethernet";
+    case LinkType::kRawIp:
+      return "raw-ip";
+    case LinkType::kLinuxCooked:
+      return "linux-cooked";
+    case LinkType::kLinuxCooked2:
+      return "linux-cooked-v2";
+  }
+  return "unknown";
 }
 
 const char* to_string(ParseStatus status) noexcept {

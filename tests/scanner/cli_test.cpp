@@ -273,5 +273,30 @@ TEST(CommandLine, BadInputIsAUsageErrorNamingTheToken) {
             std::string::npos);
 }
 
+// nmap's two-letter options (nmap_aliases.cpp, from the option table's nmap forms): a value may be
+// attached or follow, "-" is a value (stdout), a flag only counts alone, a missing value is named.
+TEST(CommandLine, NmapFormsTakeTheirValues) {
+  ScanPlan plan = parse({"198.18.0.1", "-oX", "-", "-oJout.jsonl", "-sU", "-p", "U:53"});
+  ASSERT_EQ(plan.outputs.size(), 2u);
+  EXPECT_EQ(plan.outputs[0].path, "-");
+  EXPECT_EQ(plan.outputs[1].format, output::Format::kJsonLines);
+  EXPECT_EQ(plan.outputs[1].path, "out.jsonl");
+  EXPECT_EQ(plan.ports.udp, (std::vector<std::uint16_t>{53}));
+  const auto message_of = [](std::vector<std::string> arguments) -> std::string {
+    try {
+      (void)parse_command_line(arguments, no_dns);
+    } catch (const UsageError& error) {
+      return error.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(message_of({"198.18.0.1", "-oX"}), "-oX needs FILE");
+  EXPECT_EQ(message_of({"198.18.0.1", "-oA"}), "-oA needs BASE");
+  EXPECT_NE(message_of({"198.18.0.1", "-sUx"}).find("-sUx"), std::string::npos);
+  EXPECT_EQ(message_of({"198.18.0.1", "-S", "198.18.0.01"}),
+            "invalid -S address '198.18.0.01': octet '01' has a leading zero (inet_aton and nmap "
+            "read it as octal; write it without the zero)");
+}
+
 }  // namespace
 }  // namespace synscan::scanner

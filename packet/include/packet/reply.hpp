@@ -63,6 +63,20 @@ struct Reply {
 
 inline constexpr std::uint8_t kProtocolIcmp = 1, kProtocolTcp = 6, kProtocolUdp = 17;
 
+/// How a captured frame starts: the link types synscan captures on. The capture layer maps
+/// pcap_datalink() onto these; the parser never sees a DLT number.
+enum class LinkType : std::uint8_t {
+  kEthernet,      ///< DLT_EN10MB: Ethernet II, optionally 802.1Q/802.1ad tagged
+  kRawIp,         ///< DLT_RAW / LINKTYPE_IPV4: the IP header first (tun, WireGuard, PPP)
+  kLinuxCooked,   ///< DLT_LINUX_SLL: 16-byte cooked header, protocol (ethertype) at offset 14
+  kLinuxCooked2,  ///< DLT_LINUX_SLL2: 20-byte cooked header, protocol (ethertype) at offset 0
+};
+
+/// Parses a frame captured on a link of type `link` into its IPv4 layer: dispatches to
+/// parse_ethernet_frame, parse_ipv4_packet or the cooked-header parsers. A cooked header whose
+/// protocol is not IPv4, or a raw packet of IP version 6, is kNotIpv4.
+[[nodiscard]] ParseStatus parse_captured_frame(LinkType link, std::span<const std::byte> frame,
+                                               Reply& out) noexcept;
 /// Parses an Ethernet II frame (optionally 802.1Q/802.1ad tagged) carrying IPv4.
 [[nodiscard]] ParseStatus parse_ethernet_frame(std::span<const std::byte> frame, Reply& out) noexcept;
 /// Parses a bare IPv4 packet (DLT_RAW, or after the link header).
@@ -76,5 +90,6 @@ inline constexpr std::uint8_t kProtocolIcmp = 1, kProtocolTcp = 6, kProtocolUdp 
 [[nodiscard]] ParseStatus parse_ipv4_packet(std::span<const std::byte> packet, Reply& out) noexcept;
 
 [[nodiscard]] const char* to_string(ParseStatus status) noexcept;
+[[nodiscard]] const char* to_string(LinkType link) noexcept;
 
 }  // namespace synscan::packet
