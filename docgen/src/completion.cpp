@@ -24,7 +24,7 @@ Words classify(const scanner::CommandLineDoc& command_line) {
       const OptionEntry entry = present_option(option);
       add(words.options, entry.spellings);
       if (entry.value_name.empty()) continue;
-      if (entry.value_name == "FILE" || entry.value_name == "BASE") add(words.files, entry.spellings);
+      if (entry.value_name == "FILE" || entry.value_name == "BASE" || entry.value_name == "PATH") add(words.files, entry.spellings);
       else if (entry.value_name == "IFACE") add(words.interfaces, entry.spellings);
       else if (entry.value_name == "USER") add(words.users, entry.spellings);
       else add(words.other_values, entry.spellings);

@@ -64,6 +64,7 @@ OptionEntry present_option(const scanner::OptionDoc& option) {
     entry.spellings.push_back(alias);
   }
   if (option.takes_value) {
+    if (!option.value_name.empty()) value = option.value_name;  // the table's own placeholder
     if (value.empty()) value = mentions_word(option.help, "FILE") ? "FILE" : upper_last_word(option.long_name);
     entry.value_name = value;
   }

@@ -204,8 +204,9 @@ CommandLineDoc document_options(const char* usage, const char* target_forms,
       const std::string short_form =
           option->canonical_display_name(po::command_line_style::allow_dash_for_short);
       const bool has_short = short_form.size() == 2 && short_form[0] == '-';
-      group_doc.options.push_back({option->long_name(), has_short ? short_form.substr(1) : "",
-                                   option->semantic()->max_tokens() > 0, option->description()});
+      const bool takes_value = option->semantic()->max_tokens() > 0;
+      group_doc.options.push_back({option->long_name(), has_short ? short_form.substr(1) : "", takes_value,
+                                   option->description(), takes_value ? option->semantic()->name() : ""});
     }
   }
   return documentation;

@@ -14,33 +14,42 @@ namespace {
 using scanner::OptionDoc;
 
 TEST(PresentOption, AliasAndValueNameComeFromTheHelpPrefix) {
-  const OptionEntry xml = present_option({"output-xml", "", true, "-oX FILE: nmap XML ('-' = stdout)"});
+  const OptionEntry xml = present_option({"output-xml", "", true, "-oX FILE: nmap XML ('-' = stdout)", ""});
   EXPECT_EQ(xml.spellings, (std::vector<std::string>{"--output-xml", "-oX"}));
   EXPECT_EQ(xml.value_name, "FILE");
   EXPECT_EQ(xml.text, "nmap XML ('-' = stdout)");
 
-  const OptionEntry syn = present_option({"syn", "", false, "-sS: TCP SYN scan (the default)"});
+  const OptionEntry syn = present_option({"syn", "", false, "-sS: TCP SYN scan (the default)", ""});
   EXPECT_EQ(syn.spellings, (std::vector<std::string>{"--syn", "-sS"}));
   EXPECT_EQ(syn.value_name, "");
   EXPECT_EQ(syn.text, "TCP SYN scan (the default)");
 
-  const OptionEntry shard = present_option({"shard", "", true, "i/n: scan the i-th of n disjoint slices"});
+  const OptionEntry shard = present_option({"shard", "", true, "i/n: scan the i-th of n disjoint slices", ""});
   EXPECT_EQ(shard.value_name, "i/n");
   EXPECT_EQ(shard.text, "scan the i-th of n disjoint slices");
 
   // The short option already is the alias: listed once.
-  const OptionEntry interface = present_option({"interface", "e", true, "-e IFACE: send and capture on IFACE"});
+  const OptionEntry interface = present_option({"interface", "e", true, "-e IFACE: send and capture on IFACE", ""});
   EXPECT_EQ(interface.spellings, (std::vector<std::string>{"-e", "--interface"}));
   EXPECT_EQ(interface.value_name, "IFACE");
 }
 
 TEST(PresentOption, WithoutAPrefixTheValueIsNamedByTheTextOrTheLongName) {
-  const OptionEntry ports = present_option({"ports", "p", true, "ports: 22,80, -p- for all"});
+  const OptionEntry ports = present_option({"ports", "p", true, "ports: 22,80, -p- for all", ""});
   EXPECT_EQ(ports.value_name, "PORTS");  // a lower-case word before ':' is text, not a value name
   EXPECT_EQ(ports.text, "ports: 22,80, -p- for all");
-  EXPECT_EQ(present_option({"excludefile", "", true, "read exclusions from FILE"}).value_name, "FILE");
-  EXPECT_EQ(present_option({"max-rtt-timeout", "", true, "upper bound (default 10s)"}).value_name, "TIMEOUT");
-  EXPECT_EQ(present_option({"open", "", false, "show only open ports"}).value_name, "");
+  EXPECT_EQ(present_option({"excludefile", "", true, "read exclusions from FILE", ""}).value_name, "FILE");
+  EXPECT_EQ(present_option({"max-rtt-timeout", "", true, "upper bound (default 10s)", ""}).value_name, "TIMEOUT");
+  EXPECT_EQ(present_option({"open", "", false, "show only open ports", ""}).value_name, "");
+}
+
+TEST(PresentOption, TheOptionsOwnPlaceholderWins) {
+  const OptionEntry rate = present_option({"rate", "", true, "packets per second", "PPS"});
+  EXPECT_EQ(rate.value_name, "PPS");
+  const OptionEntry xml = present_option({"output-xml", "", true, "-oX FILE: nmap XML", "FILE"});
+  EXPECT_EQ(xml.spellings, (std::vector<std::string>{"--output-xml", "-oX"}));
+  EXPECT_EQ(xml.text, "nmap XML");
+  EXPECT_EQ(present_option({"send-backend", "", true, "mmsg or libnet", "mmsg|libnet"}).value_name, "mmsg|libnet");
 }
 
 TEST(GroffEscape, HyphensBackslashesAndLeadingControlCharacters) {
@@ -94,6 +103,13 @@ TEST(BashCompletion, OffersEveryOptionSpellingAndSubcommand) {
     }
   }
   EXPECT_NE(scan_options.find(" -oA "), std::string::npos);
+  // Options whose value is a file name complete file names (-oA BASE, --resume-file PATH too).
+  const std::size_t files_at = script.find("file_options='", start);
+  const std::string file_options = " " + script.substr(files_at + 14, script.find('\'', files_at + 14) - files_at - 14) + " ";
+  for (const char* option : {" -iL ", " --excludefile ", " -oX ", " -oA ", " --resume ", " --resume-file ", " --udp-payloads "}) {
+    EXPECT_NE(file_options.find(option), std::string::npos) << option << " in" << file_options;
+  }
+  EXPECT_EQ(file_options.find(" --rate "), std::string::npos);
   for (const auto& tool : tools) EXPECT_NE(script.find("    " + tool.name + ") tool=1"), std::string::npos);
   EXPECT_NE(script.find("diff) tool=1 options='--help --json' file_options=''"), std::string::npos);
   EXPECT_NE(script.find("complete -F _synscan synscan\n"), std::string::npos);

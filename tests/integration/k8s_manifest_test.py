@@ -66,6 +66,19 @@ def main():
     merge_args = merge["spec"]["template"]["spec"]["containers"][0]["args"][0]
     check(merge["kind"] == "Job" and "synscan merge" in merge_args and "/results/shard-" in merge_args,
           "merge Job runs synscan merge over the shard files")
+
+    # The image is the one scripts/build-image makes (localhost/synscan:<project version>), which
+    # no registry has: never pulled.
+    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+        version = re.search(r"project\(synscan VERSION ([0-9.]+)", f.read()).group(1)
+    with open(os.path.join(ROOT, "scripts/build-image")) as f:
+        build_image = f.read()
+    check('-t "localhost/synscan:$version"' in build_image, "scripts/build-image tags localhost/synscan:VERSION")
+    for name, pod_container in (("synscan-shards.yaml", container),
+                                ("synscan-merge.yaml", merge["spec"]["template"]["spec"]["containers"][0])):
+        check(pod_container["image"] == f"localhost/synscan:{version}",
+              f"{name}: image localhost/synscan:{version} ({pod_container['image']})")
+        check(pod_container.get("imagePullPolicy") == "Never", f"{name}: imagePullPolicy Never")
     print("RESULT:", "FAIL" if failures else "PASS")
     return 1 if failures else 0
 

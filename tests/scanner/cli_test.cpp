@@ -247,6 +247,8 @@ TEST(CommandLine, DescriptionListsWhatHelpPrints) {
   ASSERT_NE(ports, nullptr);
   EXPECT_EQ(ports->short_name, "p");
   EXPECT_TRUE(ports->takes_value);
+  EXPECT_EQ(ports->value_name, "PORTS");
+  EXPECT_NE(help.find("-p [ --ports ] PORTS"), std::string::npos);
 }
 
 TEST(CommandLine, BadInputIsAUsageErrorNamingTheToken) {

@@ -16,10 +16,12 @@ struct OptionEntry {
   std::string text;                    ///< --help's text without its "-oX FILE: " prefix
 };
 
-/// Reads --help's convention: a help text may start with "ALIAS: ", "VALUE: " or "ALIAS VALUE: "
-/// (an nmap alias is a dash and 1-3 letters, a value name is upper case or has a '/'). Without a
-/// value name an option taking a value is named by "FILE" if its text mentions FILE, else by the
-/// last word of its long name ("--max-rtt-timeout TIMEOUT").
+/// The value name is the option's own placeholder (OptionDoc::value_name, as --help prints it).
+/// The help text's convention is read too: it may start with "ALIAS: ", "VALUE: " or
+/// "ALIAS VALUE: " (an nmap alias is a dash and 1-3 letters, a value name is upper case or has a
+/// '/'), which the page shows as a spelling and leaves out of the text. Without any placeholder an
+/// option taking a value is named by "FILE" if its text mentions FILE, else by the last word of
+/// its long name ("--max-rtt-timeout TIMEOUT").
 [[nodiscard]] OptionEntry present_option(const scanner::OptionDoc& option);
 
 /// Text for one groff line: backslashes, hyphens (as \-, so commands copy-paste) and a leading

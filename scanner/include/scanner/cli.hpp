@@ -16,7 +16,8 @@ struct OptionDoc {
   std::string long_name;   ///< "ports"
   std::string short_name;  ///< "p", or empty
   bool takes_value = false;
-  std::string help;        ///< --help's text; a leading "-oX FILE: " names the nmap alias and value
+  std::string help;        ///< --help's text; a leading "-oX FILE: " names the nmap alias
+  std::string value_name;  ///< the placeholder --help prints ("FILE"); empty for switches
 };
 struct OptionGroupDoc {
   std::string title;  ///< "Scan", "Targets", ...
