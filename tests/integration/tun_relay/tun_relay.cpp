@@ -3,6 +3,7 @@
 // connected to the other end, like a WireGuard or OpenVPN tunnel without the cryptography.
 //
 //   tun_relay TUN_NAME LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT
+//   tun_relay TUN_NAME --sink      read and discard everything (scripts/bench-raw-ip-send)
 //
 // Prints "ready" once the device exists and the socket is bound; the caller then configures the
 // device (addresses, routes). The device is not persistent: it disappears when this process
@@ -126,15 +127,35 @@ struct Relay {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: tun_relay TUN_NAME LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT\n");
-    return 2;
+// The drain for send benchmarks: reads every packet the kernel queues to the tun and drops it,
+// so the sender never sees a full device queue unless this loop is the bottleneck.
+int sink(const char* name) {
+  const int tun = open_tun(name);
+  std::printf("ready\n");
+  std::fflush(stdout);
+  pollfd waiter{tun, POLLIN, 0};
+  char packet[kMtu];
+  unsigned long long drained = 0;
+  while (!stop_requested) {
+    if (::poll(&waiter, 1, 200) < 0 && errno != EINTR) die("poll");
+    while (::read(tun, packet, sizeof packet) > 0) ++drained;
   }
+  std::printf("drained %llu\n", drained);
+  std::fflush(stdout);
+  return 0;
+}
+
+int main(int argc, char** argv) {
   struct sigaction action{};
   action.sa_handler = on_signal;
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGINT, &action, nullptr);
+  if (argc == 3 && std::strcmp(argv[2], "--sink") == 0) return sink(argv[1]);
+  if (argc != 6) {
+    std::fprintf(stderr, "usage: tun_relay TUN_NAME LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT\n"
+                         "       tun_relay TUN_NAME --sink\n");
+    return 2;
+  }
   Relay relay;
   relay.tun = open_tun(argv[1]);
   relay.udp = open_underlay(address_of(argv[2], argv[3]), address_of(argv[4], argv[5]));
