@@ -94,6 +94,22 @@ class PcapSource final : public FrameSource {
 
 }  // namespace
 
+std::optional<packet::LinkType> link_type_of(int datalink) noexcept {
+  switch (datalink) {
+    case DLT_EN10MB:
+      return packet::LinkType::kEthernet;
+    case DLT_RAW:   // what libpcap reports for tun/WireGuard on Linux
+    case DLT_IPV4:  // LINKTYPE_IPV4
+      return packet::LinkType::kRawIp;
+    case DLT_LINUX_SLL:
+      return packet::LinkType::kLinuxCooked;
+    case DLT_LINUX_SLL2:
+      return packet::LinkType::kLinuxCooked2;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::unique_ptr<FrameSource> make_pcap_source(PcapHandle handle) {
   return std::make_unique<PcapSource>(std::move(handle));
 }

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "packet/reply.hpp"
 #include "scanner/link.hpp"
 
 namespace synscan::scanner {
@@ -38,6 +40,9 @@ class PcapHandle {
   };
   std::unique_ptr<pcap_t, Closer> handle_;
 };
+
+/// The parser's link type for a pcap_datalink() value; nullopt for a link synscan cannot parse.
+std::optional<packet::LinkType> link_type_of(int datalink) noexcept;
 
 /// The handle as the engine's reply source (scanner/link.hpp).
 std::unique_ptr<FrameSource> make_pcap_source(PcapHandle handle);

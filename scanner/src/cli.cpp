@@ -165,7 +165,12 @@ std::string help_text(const Sections& sections) {
        << "Targets: " << kTargetForms << "\n\n"
        << sections.scan << '\n' << sections.targets << '\n' << sections.network << '\n' << sections.output << '\n'
        << "With --resume FILE the scan settings come from FILE; only the Output options (and -n, -Pn) may be given.\n"
-       << "Exit codes: 0 success, 1 usage error, 2 runtime error, 3 diff found changes, 130 interrupted\n";
+       << "Exit codes:";
+  for (const ExitCodeDoc& exit_code : kExitCodeTable) {
+    text << (exit_code.code == kExitSuccess ? " " : ", ") << exit_code.code << ' '
+         << exit_code.summary;
+  }
+  text << '\n';
   return text.str();
 }
 

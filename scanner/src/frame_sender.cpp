@@ -25,9 +25,11 @@ bool transient(int error) noexcept { return error == ENOBUFS || error == EAGAIN 
 
 class PacketSocketSender final : public FrameSender {
  public:
-  explicit PacketSocketSender(int interface_index) {
+  PacketSocketSender(int interface_index, packet::LinkHeader link_header) {
     // Protocol 0: this socket only sends, so the kernel never queues received frames to it.
-    socket_ = Fd(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    // SOCK_DGRAM takes frames without a link header; the protocol bound below types them.
+    const int type = link_header == packet::LinkHeader::kNone ? SOCK_DGRAM : SOCK_RAW;
+    socket_ = Fd(::socket(AF_PACKET, type | SOCK_CLOEXEC, 0));
     if (!socket_.valid()) {
       const int error = errno;
       if (error == EPERM || error == EACCES) {
@@ -147,8 +149,9 @@ class DiscardingSender final : public FrameSender {
 
 std::unique_ptr<FrameSender> make_discarding_sender() { return std::make_unique<DiscardingSender>(); }
 
-std::unique_ptr<FrameSender> make_packet_socket_sender(int interface_index) {
-  return std::make_unique<PacketSocketSender>(interface_index);
+std::unique_ptr<FrameSender> make_packet_socket_sender(int interface_index,
+                                                      packet::LinkHeader link_header) {
+  return std::make_unique<PacketSocketSender>(interface_index, link_header);
 }
 
 std::unique_ptr<FrameSender> make_libnet_sender(const std::string& interface) {

@@ -76,16 +76,35 @@ std::vector<RouteRow> read_routes() {
   return rows;
 }
 
-net::MacAddress interface_mac(const std::string& name) {
+// The interface's hardware address and its ARPHRD_* type (sa_family of SIOCGIFHWADDR).
+net::MacAddress interface_mac(const std::string& name, unsigned& hardware_type) {
   Fd socket_fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ifreq request{};
   std::strncpy(request.ifr_name, name.c_str(), IFNAMSIZ - 1);
   if (!socket_fd.valid() || ::ioctl(socket_fd.get(), SIOCGIFHWADDR, &request) != 0) {
     throw RuntimeError("cannot read the MAC address of interface " + name + ": " + errno_text());
   }
+  hardware_type = request.ifr_hwaddr.sa_family;
   net::MacAddress mac;
   std::memcpy(mac.data(), request.ifr_hwaddr.sa_data, mac.size());
   return mac;
+}
+
+// Ethernet-framed (ARP, MACs) or bare IP (tun/WireGuard report ARPHRD_NONE, PPP ARPHRD_PPP,
+// some modems ARPHRD_RAWIP). Anything else has a link header synscan does not build.
+packet::LinkHeader link_header_of(const std::string& interface, unsigned hardware_type) {
+  switch (hardware_type) {
+    case ARPHRD_ETHER:
+      return packet::LinkHeader::kEthernet;
+    case ARPHRD_NONE:
+    case ARPHRD_PPP:
+    case ARPHRD_RAWIP:
+      return packet::LinkHeader::kNone;
+    default:
+      throw RuntimeError("interface " + interface + " has link type " +
+                         std::to_string(hardware_type) +
+                         " (ARPHRD); synscan sends on Ethernet and raw-IP interfaces only");
+  }
 }
 
 // Finds the interface and subnet holding `address` (when `interface` is empty) or the first
@@ -136,7 +155,9 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
   }
   hop.interface_index = static_cast<int>(::if_nametoindex(hop.interface.c_str()));
   if (hop.interface_index == 0) throw RuntimeError("interface " + hop.interface + " not found");
-  hop.interface_mac = interface_mac(hop.interface);
+  unsigned hardware_type = 0;
+  hop.interface_mac = interface_mac(hop.interface, hardware_type);
+  hop.link_header = link_header_of(hop.interface, hardware_type);
 
   // Longest-prefix match among the interface's routes decides between gateway and on-link.
   int best_prefix = -1, best_metric = 0;
@@ -154,7 +175,13 @@ NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides
     throw RuntimeError("no route to " + net::Ipv4Address(first_target).to_string() +
                        " in /proc/net/route");
   }
-  if (overrides.router_mac) {
+  if (hop.link_header == packet::LinkHeader::kNone) {
+    if (overrides.router_mac) {
+      throw UsageError("--router-mac: interface " + hop.interface +
+                       " carries bare IP (no link-layer addresses); leave it out");
+    }
+    hop.router_mac_known = true;  // nothing to resolve: every probe leaves with no link header
+  } else if (overrides.router_mac) {
     hop.router_mac = *overrides.router_mac;
     hop.router_mac_known = true;
   }

@@ -4,13 +4,15 @@
 // The route comes from the kernel: a connected (never sending) UDP socket tells the source
 // address the kernel would use for the first target, /proc/net/route the interface and gateway
 // (longest prefix match). The next hop's MAC comes from the neighbour table (/proc/net/arp) or,
-// when absent, from our own ARP request on the interface.
+// when absent, from our own ARP request on the interface. Interfaces without link-layer
+// addresses (tun, WireGuard, PPP: ARPHRD_NONE/PPP/RAWIP) carry bare IP: no MAC, no ARP.
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "fd.hpp"
 #include "net/mac_address.hpp"
+#include "packet/probe_template.hpp"
 
 namespace synscan::scanner {
 
@@ -29,11 +31,13 @@ struct NextHop {
   std::uint32_t subnet_address = 0;  ///< interface subnet (for on-link checks)
   std::uint32_t subnet_mask = 0;
   net::MacAddress router_mac{};   ///< MAC probes to off-link targets go to
-  bool router_mac_known = false;
+  bool router_mac_known = false;  ///< also true on raw-IP links: there is nothing to resolve
+  packet::LinkHeader link_header = packet::LinkHeader::kEthernet;  ///< kNone: raw-IP interface
 };
 
-/// Resolves the route toward `first_target`. Throws RuntimeError when there is no route or the
-/// interface has no IPv4 address. Does not resolve MACs.
+/// Resolves the route toward `first_target`. Throws RuntimeError when there is no route, the
+/// interface has no IPv4 address or a link type synscan cannot frame for; UsageError for
+/// --router-mac on a raw-IP interface. Does not resolve MACs.
 NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides);
 
 /// MAC of `address` on the interface: neighbour table first, then up to `attempts` ARP requests

@@ -7,9 +7,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 namespace synscan::rate {
@@ -229,6 +232,36 @@ TEST(HostPaceDetector, TableIsBoundedAndEvictsTheLeastRecentlyActive) {
   std::uint32_t tracked = 0;
   for (std::uint32_t host = 0; host < 1000; ++host) tracked += detector.report(host).probes_sent;
   EXPECT_LE(tracked, 16u);
+}
+
+TEST(HostPaceDetector, CapturedLinuxKernelTimelineReadsAboutOnePerSecond) {
+  // A real kernel's answers (header of the data file: how it was captured): 6 at once, then the
+  // per-peer limiter's one a second, with the target's two UDP answers (ports 53, 123) between.
+  std::ifstream file(std::string(SYNSCAN_TEST_DATA_DIR) +
+                     "/rate/linux_default_icmp_limit.timeline");
+  ASSERT_TRUE(file.is_open());
+  HostPaceDetector detector(1024);
+  std::string line;
+  std::uint32_t events = 0;
+  while (std::getline(file, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::int64_t microseconds_since_start = 0;
+    char kind = 0;
+    ASSERT_TRUE(fields >> microseconds_since_start >> kind) << line;
+    const Nanoseconds time = microseconds(microseconds_since_start);
+    if (kind == 'S') {
+      detector.on_sent(kHost, time);
+    } else {
+      detector.on_reply(kHost, kind == 'E' ? ReplyKind::IcmpError : ReplyKind::Positive, time);
+    }
+    ++events;
+  }
+  ASSERT_GT(events, 280u);
+  const auto report = detector.report(kHost);
+  EXPECT_EQ(report.error_answers, 20u);
+  EXPECT_EQ(report.pace, HostPace::Limited);
+  EXPECT_NEAR(report.answers_per_second, 1.0, 0.1);
 }
 
 // ---- path ----

@@ -88,6 +88,14 @@ TEST(ExitCodes, SubcommandsUseTheSameTable) {
   EXPECT_EQ(run({"convert", open_scan.path(), "-oJ", "-"}), kExitSuccess);
 }
 
+TEST(ExitCodes, HelpListsTheTable) {
+  const ParsedCommandLine parsed = parse_command_line({"--help"});
+  EXPECT_NE(parsed.informational.find("Exit codes: 0 success, 1 usage error, 2 runtime error, "
+                                      "3 diff found changes, 130 interrupted\n"),
+            std::string::npos)
+      << parsed.informational;
+}
+
 // README's exit-code table lists exactly these codes.
 TEST(ExitCodes, ReadmeTableMatches) {
   std::ifstream file(std::string(SYNSCAN_TEST_DATA_DIR) + "/../../README.md");

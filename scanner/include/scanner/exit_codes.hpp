@@ -19,23 +19,26 @@ inline constexpr int kExitDifferent = 3;
 /// found so far (128 + SIGINT, as shells report it).
 inline constexpr int kExitInterrupted = 130;
 
-/// The table as the man page (docgen) prints it; README's "Exit codes" lists the same codes.
+/// The table as --help (summaries) and the man page (docgen, meanings) print it; README's
+/// "Exit codes" lists the same codes (checked by tests/scanner/exit_codes_test.cpp).
 struct ExitCodeDoc {
   int code;
-  const char* meaning;
+  const char* summary;  ///< "usage error"
+  const char* meaning;  ///< the man page's sentence
 };
 inline constexpr ExitCodeDoc kExitCodeTable[] = {
-    {kExitSuccess,
+    {kExitSuccess, "success",
      "success: the scan finished, the subcommand did its work, diff found the scans equal"},
-    {kExitUsage,
+    {kExitUsage, "usage error",
      "usage error: unknown option, bad value (target, port, address, number), missing argument, an "
      "option's file (-iL, --excludefile, --services-file, --resume) that cannot be read or parsed; "
      "the line names what to change"},
-    {kExitRuntime,
+    {kExitRuntime, "runtime error",
      "runtime error: no privileges, no route or interface, capture or send failure, an output that "
      "cannot be written, a saved scan (diff, report, convert, merge input) that cannot be read"},
-    {kExitDifferent, "synscan diff only: the scans differ (the changes are on stdout)"},
-    {kExitInterrupted,
+    {kExitDifferent, "diff found changes",
+     "synscan diff only: the scans differ (the changes are on stdout)"},
+    {kExitInterrupted, "interrupted",
      "interrupted: the outputs are still complete, well-formed files holding every result found"},
 };
 

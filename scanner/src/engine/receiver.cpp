@@ -40,7 +40,7 @@ void Receiver::handle_frame(std::span<const std::byte> frame) noexcept {
   ReceiveCounters& counters = shared_.receive;
   bump(counters.frames_seen);
   packet::Reply reply;
-  if (packet::parse_ethernet_frame(frame, reply) != packet::ParseStatus::kOk) {
+  if (packet::parse_captured_frame(resources_.capture_link, frame, reply) != packet::ParseStatus::kOk) {
     bump(counters.parse_rejects);
     return;
   }

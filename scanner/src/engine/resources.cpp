@@ -92,7 +92,7 @@ packet::Cookie make_cookie(const ScanPlan& plan, const Network& network) {
 
 packet::FrameAddressing addressing(const ScanPlan& plan, const Network& network) {
   return {network.hop.interface_mac, network.hop.router_mac, network.hop.source_ip, plan.ttl,
-          static_cast<std::uint16_t>(::getpid())};
+          static_cast<std::uint16_t>(::getpid()), network.hop.link_header};
 }
 
 packet::UdpPayloadTable udp_payloads(const ScanPlan& plan) {
@@ -181,14 +181,22 @@ Resources::Resources(const ScanPlan& plan, std::unique_ptr<InjectedLink> link)
   }
   // Capture first, so no reply to the first probe can be missed.
   PcapHandle capture(CaptureOptions{network.hop.interface, probes.bpf_filter(network.hop.source_ip)});
-  if (capture.datalink() != DLT_EN10MB) {
-    throw RuntimeError("interface " + network.hop.interface + " is not Ethernet; not supported");
+  const std::optional<packet::LinkType> parsed_link = link_type_of(capture.datalink());
+  if (!parsed_link) {
+    throw RuntimeError(fmt::format("cannot parse captures on {} (pcap link type {})",
+                                   network.hop.interface, capture.datalink()));
   }
+  capture_link = *parsed_link;
   source = make_pcap_source(std::move(capture));
+  const packet::LinkHeader link_header = network.hop.link_header;
+  if (plan.send_backend == SendBackend::kLibnet && link_header != packet::LinkHeader::kEthernet) {
+    throw UsageError("--send-backend libnet writes Ethernet frames; " + network.hop.interface +
+                     " carries bare IP (use the default backend)");
+  }
   for (unsigned thread = 0; thread < transmit_threads; ++thread) {
     senders.push_back(plan.send_backend == SendBackend::kLibnet
                           ? make_libnet_sender(network.hop.interface)
-                          : make_packet_socket_sender(network.hop.interface_index));
+                          : make_packet_socket_sender(network.hop.interface_index, link_header));
   }
   const DroppedPrivileges dropped = drop_privileges(plan.user);
   spdlog::info("running as {} (uid {}, gid {}) with no capabilities",

@@ -10,6 +10,7 @@
 #include "engine/probes.hpp"
 #include "engine/window.hpp"
 #include "next_hop.hpp"
+#include "packet/reply.hpp"
 #include "scanner/link.hpp"
 #include "scanner/scan_order.hpp"
 #include "scanner/scan_plan.hpp"
@@ -47,6 +48,7 @@ class Resources {
   unsigned transmit_threads;
   std::vector<std::unique_ptr<FrameSender>> senders;  ///< one per transmit thread
   std::unique_ptr<FrameSource> source;                ///< replies (never null)
+  packet::LinkType capture_link = packet::LinkType::kEthernet;  ///< how `source` frames start
 };
 
 }  // namespace synscan::scanner::engine

@@ -55,6 +55,7 @@ struct DoneGroup {
 /// the scan, taken once per group (never per probe).
 class DoneQueue {
  public:
+  explicit DoneQueue(unsigned transmitters) noexcept : transmitters_running_(transmitters) {}
   void push(const DoneGroup& done) {
     {
       std::lock_guard lock(mutex_);
@@ -83,11 +84,10 @@ class DoneQueue {
   }
 
  private:
-  friend struct Shared;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<DoneGroup> groups_;
-  unsigned transmitters_running_ = 0;
+  unsigned transmitters_running_;
 };
 
 /// A probe's identity across the scan, for RTT samples: never 0. The transmitter records a
@@ -101,10 +101,9 @@ struct Shared {
   Shared(unsigned transmit_threads, const ScanPlan& plan)
       : transmit(std::make_unique<TransmitCounters[]>(transmit_threads)),
         transmit_threads(transmit_threads),
+        done(transmit_threads),
         rtt(seconds(plan.initial_rtt_timeout), seconds(plan.min_rtt_timeout),
-            seconds(plan.max_rtt_timeout)) {
-    done.transmitters_running_ = transmit_threads;
-  }
+            seconds(plan.max_rtt_timeout)) {}
   static RttEstimator::Nanoseconds seconds(double value) noexcept {
     return std::chrono::duration_cast<RttEstimator::Nanoseconds>(std::chrono::duration<double>(value));
   }
