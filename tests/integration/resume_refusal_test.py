@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Damaged resume files end in one line and exit 1, through the real binary.
 
+A scan writing only to -oJ /dev/null saves its state in ./synscan.resume and says so first.
 An --offline scan (builds and counts probes, sends nothing, needs no root or namespace) is
 interrupted with SIGINT; its resume file is then truncated, has its progress edited, claims a huge
 group (checksum recomputed, as a careful editor would), has a wrong checksum, or is an older
@@ -15,6 +16,7 @@ import argparse
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,24 @@ def interrupted_resume_file(synscan: str, workdir: str) -> bytes:
         return f.read()
 
 
+def placement(synscan: str, workdir: str) -> None:
+    """-oJ /dev/null is no place for a neighbour file: the state goes to ./synscan.resume in the
+    current directory, and the line before the first progress line says so."""
+    proc = subprocess.Popen([synscan, "--offline", "--rate", "5000", "-p", "1-100", "198.18.0.0/22", "-oJ", "/dev/null"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=workdir)
+    first = proc.stderr.readline()
+    progress = proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    check(first.strip() == "synscan: resume state goes to ./synscan.resume (/dev/null is not a regular file)",
+          f"the first line names the resume file ({first.strip()})")
+    check("sent" in progress, f"progress follows ({progress.strip()})")
+    check(proc.returncode == 130, f"interrupted (exit {proc.returncode})")
+    with open(os.path.join(workdir, "synscan.resume"), "rb") as f:
+        check(f.read().split(b"\n")[1] == b"status interrupted", "./synscan.resume holds the interrupted state")
+    check(stat.S_ISCHR(os.stat("/dev/null").st_mode), "/dev/null is still the device")
+
+
 def refusal(synscan: str, workdir: str, name: str, content: bytes, expected: str) -> None:
     path = os.path.join(workdir, name + ".resume")
     with open(path, "wb") as f:
@@ -78,6 +98,7 @@ def main(argv=None) -> int:
         return 1
     workdir = tempfile.mkdtemp(prefix="synscan-resume-refusal-")
     try:
+        placement(synscan, workdir)
         good = interrupted_resume_file(synscan, workdir)
         check(good.split(b"\n")[1] == b"status interrupted", "the resume file says interrupted")
         body = good[:good.rindex(b"end ")]
