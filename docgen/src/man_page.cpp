@@ -64,7 +64,7 @@ const char* const kExamples[][2] = {
     {"sudo synscan -iL targets.txt --excludefile skip.txt --top-ports 100 -oJ scan.jsonl",
      "Targets and exclusions from files, synscan's 100 highest-ranked ports."},
     {"synscan --resume scan.xml.resume -oA part2", "Continue an interrupted scan into new files."},
-    {"synscan diff monday.xml tuesday.xml", "What changed between two scans (exit 1 when something did)."},
+    {"synscan diff monday.xml tuesday.xml", "What changed between two scans; the exit status tells whether anything did (EXIT STATUS)."},
     {"synscan merge shard-*.jsonl -oA merged", "Combine shards or resumed parts into one scan."},
     {"synscan report scan.xml -o report.html", "One self-contained HTML page."},
 };

@@ -437,10 +437,17 @@ ResumeFile ResumeFile::open(const ScanPlan& plan) {
   if (!reason.empty() && plan.progress) {
     std::fprintf(stderr, "synscan: resume state goes to ./%s (%s)\n", path.c_str(), reason.c_str());
   }
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // O_NONBLOCK: opening a FIFO for writing must not wait for a reader; it is refused below.
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     spdlog::warn("cannot create resume file {}: {}; an interrupted scan will not be resumable", path,
                  std::strerror(errno));
+    return {};
+  }
+  struct stat status {};
+  if (::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode)) {
+    // Renaming a file over a device (--resume-file /dev/null) would replace the device.
+    spdlog::warn("resume file {} is not a regular file; an interrupted scan will not be resumable", path);
     return {};
   }
   return ResumeFile(std::move(path), std::move(fd));

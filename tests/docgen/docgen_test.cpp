@@ -7,6 +7,7 @@
 
 #include "docgen/docgen.hpp"
 #include "packet/udp_payloads.hpp"
+#include "scanner/exit_codes.hpp"
 
 namespace synscan::docgen {
 namespace {
@@ -81,7 +82,9 @@ TEST(ManPage, DocumentsEveryOptionSubcommandAndExitCode) {
   for (const char* section : {"EXIT STATUS", "PORT STATES AND REASONS", "FILES", "EXAMPLES", "SAFETY"}) {
     EXPECT_NE(page.find(std::string(".SH ") + section + "\n"), std::string::npos) << section;
   }
-  for (const char* code : {".B 0\n", ".B 1\n", ".B 2\n", ".B 130\n"}) EXPECT_NE(page.find(code), std::string::npos);
+  for (const scanner::ExitCodeDoc& exit_code : scanner::kExitCodeTable) {
+    EXPECT_NE(page.find(".B " + std::to_string(exit_code.code) + "\n"), std::string::npos) << exit_code.code;
+  }
   EXPECT_NE(page.find("open|filtered (no\\-response)"), std::string::npos);
   // Every line is text or a request groff knows: none starts with an unescaped apostrophe.
   std::istringstream lines(page);

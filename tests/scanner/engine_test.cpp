@@ -168,9 +168,9 @@ struct ScanRun {
   ScanOutcome outcome;
 };
 
-ScanRun run(const ScanPlan& plan) {
+ScanRun run(const ScanPlan& plan, bool raw_ip = false) {
   ScanRun result;
-  result.wire = std::make_shared<test::Wire>(truth);
+  result.wire = std::make_shared<test::Wire>(truth, raw_ip);
   result.writers.push_back(std::make_unique<RecordingWriter>(result.wire));
   result.writer = static_cast<RecordingWriter*>(result.writers.back().get());
   const std::atomic<int> interrupts{0};
@@ -293,6 +293,18 @@ TEST(Engine, EveryStateOverAnInMemoryLink) {
   expect_well_formed(result, plan);
   expect_host_records(result);
   EXPECT_TRUE(result.writer->port_records.empty());
+  expect_reply_counts(result);
+  expect_tries(result);
+}
+
+// The same over a link without Ethernet (a tun): probes leave as bare IPv4 (the wire parses them
+// as DLT_RAW and counts any it cannot), replies arrive as bare IPv4; every state, reason and reply
+// count as over Ethernet.
+TEST(Engine, EveryStateOverARawIpLink) {
+  const ScanPlan plan = test_plan();
+  const ScanRun result = run(plan, /*raw_ip=*/true);
+  expect_well_formed(result, plan);
+  expect_host_records(result);
   expect_reply_counts(result);
   expect_tries(result);
 }

@@ -64,12 +64,15 @@ inline constexpr std::uint8_t kReplyTtl = 57;
 
 class Wire {
  public:
-  explicit Wire(Truth truth) : truth_(std::move(truth)) {}
+  /// `raw_ip`: probes and replies carry no link header (a tun), else Ethernet II frames.
+  explicit Wire(Truth truth, bool raw_ip = false) : truth_(std::move(truth)), raw_ip_(raw_ip) {}
+  [[nodiscard]] bool raw_ip() const noexcept { return raw_ip_; }
 
   /// A probe frame from the engine: counted, answered per the truth.
   void carry(std::span<const std::byte> frame) {
     packet::Reply probe;
-    if (packet::parse_ethernet_frame(frame, probe) != packet::ParseStatus::kOk) {
+    const packet::LinkType link = raw_ip_ ? packet::LinkType::kRawIp : packet::LinkType::kEthernet;
+    if (packet::parse_captured_frame(link, frame, probe) != packet::ParseStatus::kOk) {
       std::lock_guard lock(mutex_);
       ++malformed_probes_;
       return;
@@ -83,7 +86,8 @@ class Wire {
         (behaviour.lose_first && tries == 1)) {
       return;
     }
-    const Bytes reply = reply_to(frame, probe, behaviour.answer);
+    Bytes reply = reply_to(frame.subspan(raw_ip_ ? 0 : 14), probe, behaviour.answer);
+    if (raw_ip_) reply.erase(reply.begin(), reply.begin() + 14);  // frame_of builds Ethernet
     if (behaviour.late) {
       held_[key.target].push_back(reply);
       return;
@@ -163,7 +167,8 @@ class Wire {
     }
   };
 
-  static Bytes reply_to(std::span<const std::byte> frame, const packet::Reply& probe, Answer answer) {
+  // `packet`: the probe from its IPv4 header on. Returns an Ethernet frame.
+  static Bytes reply_to(std::span<const std::byte> packet, const packet::Reply& probe, Answer answer) {
     using namespace packet::test;
     const std::uint32_t target = probe.destination_ip;
     const auto ip = [&](std::uint32_t source, unsigned protocol) {
@@ -171,7 +176,7 @@ class Wire {
     };
     const auto icmp = [&](std::uint32_t source, unsigned type, unsigned code) {
       // The quote: the probe's IPv4 header and the first 8 bytes of its L4 header.
-      const auto quote = frame.subspan(14, 28);
+      const auto quote = packet.subspan(0, 28);
       return frame_of(ip(source, 1), icmp_error(type, code, quote));
     };
     const auto tcp = [&](unsigned flags, std::uint32_t acknowledgment) {
@@ -213,6 +218,7 @@ class Wire {
   }
 
   Truth truth_;
+  bool raw_ip_ = false;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::condition_variable handled_;
@@ -260,6 +266,7 @@ inline std::unique_ptr<InjectedLink> make_link(const std::shared_ptr<Wire>& wire
   link->source_ip = kScannerIp;
   link->source_mac = net::MacAddress{{0x02, 0, 0, 0, 0, 0x01}};
   link->next_hop_mac = net::MacAddress{{0x02, 0, 0, 0, 0, 0x02}};
+  link->raw_ip = wire->raw_ip();
   link->make_sender = [wire](unsigned) { return std::make_unique<WireSender>(wire); };
   link->source = std::make_unique<WireSource>(wire);
   return link;

@@ -291,6 +291,18 @@ TEST_F(ResumeFileTest, GoesBesideRegularOutputFilesOnly) {
   EXPECT_EQ(ResumeFile::choose_path(plan), directory_ + "/chosen");
 }
 
+TEST_F(ResumeFileTest, NeverReplacesADeviceOrAPipe) {
+  ScanPlan plan;
+  plan.resume_file = "/dev/null";
+  EXPECT_FALSE(ResumeFile::open(plan).valid());
+  plan.resume_file = directory_ + "/fifo";
+  ASSERT_EQ(::mkfifo(plan.resume_file.c_str(), 0600), 0);
+  EXPECT_FALSE(ResumeFile::open(plan).valid());  // and did not block waiting for a reader
+  struct stat status {};
+  ASSERT_EQ(::stat("/dev/null", &status), 0);
+  EXPECT_TRUE(S_ISCHR(status.st_mode));
+}
+
 TEST_F(ResumeFileTest, SaveReplacesTheFileAndLeavesNoTemporary) {
   ScanPlan plan;
   plan.resume_file = directory_ + "/state.resume";

@@ -43,7 +43,7 @@ struct CaptureDrops {
 
 class FrameSource {
  public:
-  /// Called once per captured frame (Ethernet II), on the receive thread; the bytes are valid
+  /// Called once per captured frame (as the link delivers it: Ethernet II, raw IPv4, ...), on the receive thread; the bytes are valid
   /// only during the call.
   using Handler = void (*)(void* context, std::span<const std::byte> frame) noexcept;
   virtual ~FrameSource() = default;
@@ -61,6 +61,9 @@ struct InjectedLink {
   std::uint32_t source_ip = 0;  ///< host byte order; the replies' destination
   net::MacAddress source_mac{};
   net::MacAddress next_hop_mac{};
+  /// A link without link-layer header (a tun): probes start at the IPv4 header and replies are
+  /// bare IPv4 packets (DLT_RAW). Otherwise both are Ethernet II frames.
+  bool raw_ip = false;
   /// One sender per transmit thread (called with the thread's index during setup).
   std::function<std::unique_ptr<FrameSender>(unsigned thread)> make_sender;
   std::unique_ptr<FrameSource> source;

@@ -70,6 +70,7 @@ Network make_network(const ScanPlan& plan, const InjectedLink* link) {
     hop.source_ip = link->source_ip;
     hop.interface_mac = link->source_mac;
     hop.router_mac = link->next_hop_mac;
+    if (link->raw_ip) hop.link_header = packet::LinkHeader::kNone;
   } else if (plan.offline) {
     // The whole engine without the network: frames are built and counted, never sent, and
     // nothing is captured. Measures synscan's own cost per probe.
@@ -170,6 +171,7 @@ Resources::Resources(const ScanPlan& plan, std::unique_ptr<InjectedLink> link)
                 plan.targets.size(), probes.probes_per_host(), order.hosts_per_group(),
                 order.group_count(), window.slot_count(), window.memory_bytes() / 1024);
   if (link) {
+    if (link->raw_ip) capture_link = packet::LinkType::kRawIp;
     source = std::move(link->source);
     for (unsigned thread = 0; thread < transmit_threads; ++thread) senders.push_back(link->make_sender(thread));
     return;
