@@ -8,6 +8,9 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <string>
+
+#include <unistd.h>
 
 #include "scanner/cli.hpp"
 #include "scanner/errors.hpp"
@@ -18,6 +21,13 @@ namespace synscan::scanner {
 namespace {
 
 std::vector<std::uint32_t> no_dns(const std::string&) { return {}; }
+
+// One file per test process: ctest runs these tests in parallel (-j), and a shared name let one
+// test remove the file another was about to read.
+const std::string& targets_file() {
+  static const std::string path = "/tmp/synscan-options-test-" + std::to_string(::getpid()) + ".targets";
+  return path;
+}
 
 // A non-default value for each option that decides the saved settings: a new kStored or
 // kFromStored option without an entry here fails EveryScanSettingHasASample.
@@ -39,9 +49,9 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kSamples = {
     {"send-backend", {"--send-backend", "libnet"}},
     {"tx-threads", {"--tx-threads", "3"}},
     {"offline", {"--offline"}},
-    {"input-list", {"-iL", "/tmp/synscan-options-test.targets"}},  // written by plan_for
+    {"input-list", {"-iL", targets_file()}},  // written by plan_for
     {"exclude", {"--exclude", "198.18.0.0/25"}},
-    {"excludefile", {"--excludefile", "/tmp/synscan-options-test.targets"}},
+    {"excludefile", {"--excludefile", targets_file()}},
     {"allow-reserved", {"127.0.0.1", "--allow-reserved"}},
     {"max-targets", {"--max-targets", "300"}},
     {"interface", {"-e", "veth9"}},
@@ -61,10 +71,10 @@ ScanPlan plan_for(const std::string& option) {
     arguments.insert(arguments.end(), sample.begin(), sample.end());
   }
   if (option == "input-list" || option == "excludefile") {
-    std::ofstream("/tmp/synscan-options-test.targets") << "198.18.0.0/26 # a comment\n198.18.3.0/26\n";
+    std::ofstream(targets_file()) << "198.18.0.0/26 # a comment\n198.18.3.0/26\n";
   }
   ParsedCommandLine parsed = parse_command_line(arguments, no_dns);
-  std::remove("/tmp/synscan-options-test.targets");
+  std::remove(targets_file().c_str());
   return std::move(*parsed.plan);
 }
 
