@@ -251,27 +251,29 @@ TEST(CommandLine, DescriptionListsWhatHelpPrints) {
   EXPECT_NE(help.find("-p [ --ports ] PORTS"), std::string::npos);
 }
 
+// The UsageError message parse_command_line gives for `arguments` ("" when it accepts them).
+std::string usage_message(const std::vector<std::string>& arguments) {
+  try {
+    (void)parse_command_line(arguments, no_dns);
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+  return "";
+}
+
 TEST(CommandLine, BadInputIsAUsageErrorNamingTheToken) {
-  const auto message_of = [](std::vector<std::string> arguments) -> std::string {
-    try {
-      (void)parse_command_line(arguments, no_dns);
-    } catch (const UsageError& error) {
-      return error.what();
-    }
-    return "";
-  };
-  EXPECT_NE(message_of({"-p", "22,99999", "198.18.0.1"}).find("99999"), std::string::npos);
-  EXPECT_NE(message_of({"198.18.0.0/33"}).find("198.18.0.0/33"), std::string::npos);
-  EXPECT_NE(message_of({"--rate", "fast", "198.18.0.1"}).find("fast"), std::string::npos);
-  EXPECT_NE(message_of({"--retries", "-1", "198.18.0.1"}).find("-1"), std::string::npos);
-  EXPECT_NE(message_of({"--router-mac", "zz", "198.18.0.1"}).find("zz"), std::string::npos);
-  EXPECT_NE(message_of({}).find("no targets"), std::string::npos);
-  EXPECT_NE(message_of({"--shard", "1/2", "198.18.0.1"}).find("--seed"), std::string::npos);
-  EXPECT_NE(message_of({"--bogus", "198.18.0.1"}).find("bogus"), std::string::npos);
-  EXPECT_NE(message_of({"198.18.0.0/24", "--exclude", "198.18.0.0/24"}).find("excluded"),
+  EXPECT_NE(usage_message({"-p", "22,99999", "198.18.0.1"}).find("99999"), std::string::npos);
+  EXPECT_NE(usage_message({"198.18.0.0/33"}).find("198.18.0.0/33"), std::string::npos);
+  EXPECT_NE(usage_message({"--rate", "fast", "198.18.0.1"}).find("fast"), std::string::npos);
+  EXPECT_NE(usage_message({"--retries", "-1", "198.18.0.1"}).find("-1"), std::string::npos);
+  EXPECT_NE(usage_message({"--router-mac", "zz", "198.18.0.1"}).find("zz"), std::string::npos);
+  EXPECT_NE(usage_message({}).find("no targets"), std::string::npos);
+  EXPECT_NE(usage_message({"--shard", "1/2", "198.18.0.1"}).find("--seed"), std::string::npos);
+  EXPECT_NE(usage_message({"--bogus", "198.18.0.1"}).find("bogus"), std::string::npos);
+  EXPECT_NE(usage_message({"198.18.0.0/24", "--exclude", "198.18.0.0/24"}).find("excluded"),
             std::string::npos);
-  EXPECT_NE(message_of({"127.0.0.1"}).find("--allow-reserved"), std::string::npos);
-  EXPECT_NE(message_of({"-iL", "/nonexistent/targets.txt"}).find("/nonexistent/targets.txt"),
+  EXPECT_NE(usage_message({"127.0.0.1"}).find("--allow-reserved"), std::string::npos);
+  EXPECT_NE(usage_message({"-iL", "/nonexistent/targets.txt"}).find("/nonexistent/targets.txt"),
             std::string::npos);
 }
 
@@ -284,18 +286,10 @@ TEST(CommandLine, NmapFormsTakeTheirValues) {
   EXPECT_EQ(plan.outputs[1].format, output::Format::kJsonLines);
   EXPECT_EQ(plan.outputs[1].path, "out.jsonl");
   EXPECT_EQ(plan.ports.udp, (std::vector<std::uint16_t>{53}));
-  const auto message_of = [](std::vector<std::string> arguments) -> std::string {
-    try {
-      (void)parse_command_line(arguments, no_dns);
-    } catch (const UsageError& error) {
-      return error.what();
-    }
-    return "";
-  };
-  EXPECT_EQ(message_of({"198.18.0.1", "-oX"}), "-oX needs FILE");
-  EXPECT_EQ(message_of({"198.18.0.1", "-oA"}), "-oA needs BASE");
-  EXPECT_NE(message_of({"198.18.0.1", "-sUx"}).find("-sUx"), std::string::npos);
-  EXPECT_EQ(message_of({"198.18.0.1", "-S", "198.18.0.01"}),
+  EXPECT_EQ(usage_message({"198.18.0.1", "-oX"}), "-oX needs FILE");
+  EXPECT_EQ(usage_message({"198.18.0.1", "-oA"}), "-oA needs BASE");
+  EXPECT_NE(usage_message({"198.18.0.1", "-sUx"}).find("-sUx"), std::string::npos);
+  EXPECT_EQ(usage_message({"198.18.0.1", "-S", "198.18.0.01"}),
             "invalid -S address '198.18.0.01': octet '01' has a leading zero (inet_aton and nmap "
             "read it as octal; write it without the zero)");
 }
