@@ -343,6 +343,9 @@ void BannerStage::Loop::handle(std::size_t slot, std::uint32_t events) {
       socklen_t length = sizeof error;
       (void)::getsockopt(connection.socket.get(), SOL_SOCKET, SO_ERROR, &error, &length);
       if (error == ECONNREFUSED) return finish(slot, Outcome::kRefused);
+      // Established, then reset before the loop saw the connect finish (RST in SYN-SENT is a
+      // refusal, ECONNREFUSED).
+      if (error == ECONNRESET || error == EPIPE) return finish(slot, Outcome::kClosedAtOnce);
       if (error == ETIMEDOUT || error == EHOSTUNREACH || error == ENETUNREACH) {
         return finish(slot, Outcome::kConnectTimeout);
       }
