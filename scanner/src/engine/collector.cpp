@@ -147,7 +147,7 @@ void Collector::write_host(GroupSlot at, std::uint32_t local_host, bool interrup
     // or for a state --open leaves out, no record is due and the entry needs no locked op.
     if (streams_ports_ && !view.reported() &&
         (!plan_.only_open || output::shown_with_open_only(result.state)) &&
-        window.mark_reported(at, entry)) {
+        window.mark_reported_sealed(at, entry)) {
       emit_port(address, result, now);
     }
     ++totals_.states[static_cast<int>(result.state)];

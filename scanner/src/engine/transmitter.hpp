@@ -66,7 +66,7 @@ class Transmitter {
   void send_batch(std::uint32_t budget);
   std::uint32_t fill_batch(std::uint32_t budget, Nanoseconds now, BatchCounts& counts);
   bool claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts);
-  std::uint32_t build(std::uint32_t target, std::uint64_t entry, std::byte* out) const noexcept;
+  std::uint32_t build(std::uint32_t target, std::uint32_t probe, std::byte* out) const noexcept;
   void end_pass(ActiveGroup& group);
   void hand_over(const ActiveGroup& group, bool interrupted);
   void finish_interrupted();
