@@ -48,12 +48,14 @@ Transmitter::Transmitter(const ScanPlan& plan, Resources& resources, Shared& sha
 }
 
 bool Transmitter::ActiveGroup::next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept {
-  while (ahead_count < kLookahead) {
-    std::uint64_t upcoming;
-    if (!walk.next(upcoming)) break;
-    window.prefetch(at, static_cast<std::size_t>(upcoming));
-    ahead[(ahead_head + ahead_count) % kLookahead] = upcoming;
-    ++ahead_count;
+  if (ahead_count <= kLookahead - kWalkChunk) {
+    std::array<std::uint64_t, kWalkChunk> upcoming;
+    const std::size_t walked = walk.next_many(upcoming);
+    for (std::size_t i = 0; i < walked; ++i) {
+      window.prefetch(at, static_cast<std::size_t>(upcoming[i]));
+      ahead[(ahead_head + ahead_count) % kLookahead] = upcoming[i];
+      ++ahead_count;
+    }
   }
   if (ahead_count == 0) return false;
   entry = ahead[ahead_head];
