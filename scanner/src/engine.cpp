@@ -72,7 +72,9 @@ ScanOutcome run(const ScanPlan& plan, std::vector<std::unique_ptr<output::Result
                 const std::atomic<int>& interrupts, std::unique_ptr<InjectedLink> link) {
   ResumeRecorder resume(plan);  // first: the file is created before the privilege drop
   Resources resources(plan, std::move(link));
-  Shared shared(resources.transmit_threads, plan);
+  const double rate_per_thread = plan.rate / resources.transmit_threads;
+  Shared shared(resources.transmit_threads, plan,
+                send_log_words(rate_per_thread, rate::batch_size_for_rate(rate_per_thread)));
   Collector collector(plan, resources, writers, resume);
   collector.begin();
   Progress progress(plan, resources.order, shared);

@@ -255,6 +255,38 @@ def _loss_chains(net: ipaddress.IPv4Network, loss: int) -> list[str]:
             "  }"]
 
 
+# The stateful device (issue 13): a connection-tracking table of `size` entries in front of the
+# prefix, emulated in the target namespace's prerouting hook (before the RULES, as a firewall in
+# the path would be). Every TCP/UDP packet to the prefix is looked up by its 5-tuple in a bounded
+# dynamic set: a known flow passes; a new one is added, or dropped when the set is full (nft's
+# `add @set` does not match when the set holds `size` elements, so the next rule drops). Entries
+# expire `timeout_ms` after they were added (a retry of the same tuple does not refresh them) and
+# are removed by the set's garbage collection every `gc_ms`. The table therefore carries about
+# size / (timeout + gc/2) new flows a second: 30,000 / 1.05 s ~ 28.5k. The scanner's own RST to a
+# SYN-ACK has the probe's tuple and passes while its entry lives. Replies are not gated (they
+# leave through output, and a real device keeps them on the probe's entry).
+CONNTRACK_DEFAULT = (30000, 1000)   # (entries, entry lifetime in ms)
+CONNTRACK_GC_MS = 100
+
+
+def nft_conntrack_ruleset(table: str, prefix: str, size: int, timeout_ms: int) -> str:
+    net = ipaddress.IPv4Network(prefix, strict=False)
+    key = "ip saddr . ip daddr . meta l4proto . th sport . th dport"
+    return "\n".join([
+        f"table inet {table} {{",
+        "  set flows {",
+        f"    typeof {key}; size {int(size)}; flags dynamic,timeout;",
+        f"    timeout {int(timeout_ms)}ms; gc-interval {CONNTRACK_GC_MS}ms;",
+        "  }",
+        "  chain conntrack {",
+        "    type filter hook prerouting priority -250; policy accept;",
+        f"    ip daddr {net} meta l4proto {{ tcp, udp }} add @flows {{ {key} }} counter accept "
+        "comment \"tracked\"",
+        f"    ip daddr {net} meta l4proto {{ tcp, udp }} counter drop comment \"table full\"",
+        "  }",
+        "}"]) + "\n"
+
+
 def nft_loss_ruleset(table: str, prefix: str, loss: int) -> str:
     """Adds only the loss chains to an existing table (loaded after the lab's self-check, whose single
     probes must not be lost)."""
@@ -408,6 +440,7 @@ class Lab:
     udp_listen_ports: tuple = UDP_LISTEN_PORTS
     extra_namespaces: tuple = ()   # made by a test (e.g. more hosts on the link); removed by down()
     queues: int = 1                # TX/RX queues of each veth end (AF_XDP: one per transmit thread)
+    conntrack: Optional[tuple] = None   # (entries, lifetime ms): a stateful device in the path
     verbose: bool = False
 
     def __post_init__(self):
@@ -525,6 +558,11 @@ class Lab:
             # after the self-check: its one-shot DNS query must not be the packet the loss drops
             _run(["ip", "netns", "exec", T, "nft", "-f", "-"],
                  input=nft_loss_ruleset(self.table, self.prefix, self.loss))
+        if self.conntrack:
+            # after the self-check too: the device's counters then count the scan only
+            size, timeout_ms = self.conntrack
+            _run(["ip", "netns", "exec", T, "nft", "-f", "-"],
+                 input=nft_conntrack_ruleset(self.table, self.prefix, size, timeout_ms))
         self._log(f"up: {S} {self.scanner_addr} <-> {T} {self.target_addr}, prefix {self.prefix}")
 
     def _start_listener(self):
@@ -597,6 +635,16 @@ class Lab:
             text = _run(self.in_target("nft", "list", "chain", "inet", self.table, chain),
                         check=False).stdout
             m = re.search(rf'counter packets (\d+) bytes \d+ drop comment "loss {key}"', text)
+            out[key] = int(m.group(1)) if m else -1
+        return out
+
+    def conntrack_counters(self) -> dict:
+        """Packets the emulated device let through ('tracked') and dropped ('full'); -1 when absent."""
+        text = _run(self.in_target("nft", "list", "chain", "inet", self.table, "conntrack"),
+                    check=False).stdout
+        out = {}
+        for key, comment in (("tracked", "tracked"), ("full", "table full")):
+            m = re.search(rf'counter packets (\d+) bytes \d+ (?:accept|drop) comment "{comment}"', text)
             out[key] = int(m.group(1)) if m else -1
         return out
 
@@ -747,6 +795,9 @@ def main(argv=None) -> int:
     u.add_argument("--id", default=None)
     u.add_argument("--prefix", default=DEFAULT_PREFIX)
     u.add_argument("--loss", type=int, default=0, help="percent random loss in both directions")
+    u.add_argument("--conntrack", metavar="ENTRIES:MS", nargs="?", const="%d:%d" % CONNTRACK_DEFAULT,
+                   help="a stateful device in the path: a table of ENTRIES flows living MS ms "
+                        "(default 30000:1000)")
     u.add_argument("-v", "--verbose", action="store_true")
     d = sub.add_parser("down", help="remove the lab")
     d.add_argument("--id", required=True)
@@ -779,7 +830,9 @@ def main(argv=None) -> int:
         return 2
     try:
         if args.cmd == "up":
-            lab = Lab(id=args.id or new_id(), prefix=args.prefix, loss=args.loss, verbose=args.verbose)
+            conntrack = tuple(int(x) for x in args.conntrack.split(":")) if args.conntrack else None
+            lab = Lab(id=args.id or new_id(), prefix=args.prefix, loss=args.loss, conntrack=conntrack,
+                      verbose=args.verbose)
             lab.up()
             print(f"id={lab.id} scanner_ns={lab.scanner_ns} target_ns={lab.target_ns} "
                   f"scanner_if={lab.veth_scanner} scanner_addr={lab.scanner_addr} "

@@ -47,7 +47,7 @@
 /// open addressing over at most kProbeLength slots; when those are full the least recently active
 /// host is evicted (counted). The path split is evaluated once per closed bin, O(kMaxBins^2).
 ///
-/// ## How the engine will feed it (next piece; not wired yet)
+/// ## How the engine feeds it (scanner/src/engine/answer_feed.hpp)
 /// The receive thread owns both detectors. `Receiver` already classifies each reply into a Verdict
 /// (target, port, reason); the reason maps to ReplyKind (port-unreachable and other ICMP errors ->
 /// IcmpError, RST -> Rst, SYN-ACK / UDP data -> Positive), and it calls on_reply with the capture

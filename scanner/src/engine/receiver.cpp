@@ -16,10 +16,20 @@ void bump(std::atomic<std::uint64_t>& counter) noexcept {
 
 }  // namespace
 
+Receiver::Receiver(const ScanPlan& plan, Resources& resources, Shared& shared)
+    : plan_(plan), resources_(resources), shared_(shared) {
+  if (shared.send_logs.empty()) return;
+  feed_ = std::make_unique<AnswerFeed>(
+      shared.send_logs,
+      answer_feed_capacity(resources.window.slot_count(), resources.order.hosts_per_group()),
+      rate::monotonic_now());
+}
+
 void Receiver::run(const std::stop_token& stop) {
   auto last_stats = std::chrono::steady_clock::now();
   while (!stop.stop_requested()) {
     if (!resources_.source->dispatch(&Receiver::on_frame, this)) break;
+    if (feed_) feed_->drain_sends();
     const auto now = std::chrono::steady_clock::now();
     if (now - last_stats > std::chrono::milliseconds(500)) {
       last_stats = now;
@@ -60,6 +70,12 @@ void Receiver::handle_frame(std::span<const std::byte> frame) noexcept {
   if (probe < 0 || !host_index) {
     bump(counters.not_a_target);
     return;
+  }
+  if (feed_) {
+    const AnswerSource source = reply.protocol != packet::kProtocolIcmp || reply.source_ip == verdict.target
+                                    ? AnswerSource::kTarget
+                                    : AnswerSource::kOther;
+    feed_->on_answer(verdict.target, verdict.reason, source, rate::monotonic_now());
   }
   const ScanOrder::Location location = resources_.order.locate(*host_index);
   const std::uint64_t entry = std::uint64_t{location.local_host} * resources_.probes.probes_per_host() +

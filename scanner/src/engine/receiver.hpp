@@ -3,9 +3,11 @@
 // the probe kinds, located in the scan window and finalized there (first answer wins). No
 // allocation and no lock per frame; every outcome is a counter.
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <stop_token>
 
+#include "engine/answer_feed.hpp"
 #include "engine/resources.hpp"
 #include "engine/shared.hpp"
 
@@ -13,8 +15,8 @@ namespace synscan::scanner::engine {
 
 class Receiver {
  public:
-  Receiver(const ScanPlan& plan, Resources& resources, Shared& shared) noexcept
-      : plan_(plan), resources_(resources), shared_(shared) {}
+  /// Feeds the answer detectors (engine/answer_feed.hpp) when the transmitters log their sends.
+  Receiver(const ScanPlan& plan, Resources& resources, Shared& shared);
   /// Receives until `stop` (the caller also wakes the source).
   void run(const std::stop_token& stop);
   /// One captured frame (the hot path).
@@ -29,6 +31,7 @@ class Receiver {
   const ScanPlan& plan_;
   Resources& resources_;
   Shared& shared_;
+  std::unique_ptr<AnswerFeed> feed_;  ///< null when shared.send_logs is empty
 };
 
 }  // namespace synscan::scanner::engine

@@ -12,7 +12,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <vector>
 
+#include "engine/send_log.hpp"
 #include "scanner/rtt_estimator.hpp"
 #include "scanner/scan_plan.hpp"
 
@@ -98,12 +100,18 @@ constexpr std::uint64_t probe_key(std::uint64_t group, std::uint64_t entry,
 }
 
 struct Shared {
-  Shared(unsigned transmit_threads, const ScanPlan& plan)
+  /// `send_log_words`: each transmit thread's SendLog; 0 = no logs (nothing feeds the detectors).
+  Shared(unsigned transmit_threads, const ScanPlan& plan, std::size_t send_log_words = 0)
       : transmit(std::make_unique<TransmitCounters[]>(transmit_threads)),
         transmit_threads(transmit_threads),
         done(transmit_threads),
         rtt(seconds(plan.initial_rtt_timeout), seconds(plan.min_rtt_timeout),
-            seconds(plan.max_rtt_timeout)) {}
+            seconds(plan.max_rtt_timeout)) {
+    if (send_log_words == 0) return;
+    for (unsigned thread = 0; thread < transmit_threads; ++thread) {
+      send_logs.push_back(std::make_unique<SendLog>(send_log_words));
+    }
+  }
   static RttEstimator::Nanoseconds seconds(double value) noexcept {
     return std::chrono::duration_cast<RttEstimator::Nanoseconds>(std::chrono::duration<double>(value));
   }
@@ -123,6 +131,9 @@ struct Shared {
   /// Transmitters record first-pass send times, the receiver records answers; transmitters read
   /// the timeout. Lock-free (rtt_estimator.hpp).
   RttEstimator rtt;
+  /// [thread]: transmit thread t appends its batches, the receive thread drains them into its
+  /// AnswerFeed (engine/answer_feed.hpp). Empty when nothing is fed.
+  std::vector<std::unique_ptr<SendLog>> send_logs;
 };
 
 }  // namespace synscan::scanner::engine

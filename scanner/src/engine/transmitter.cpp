@@ -37,7 +37,9 @@ Transmitter::Transmitter(const ScanPlan& plan, Resources& resources, Shared& sha
       sending_(active_.end()),
       pacer_(plan.rate / thread_count_, rate::batch_size_for_rate(plan.rate / thread_count_)),
       frame_memory_(std::size_t{rate::batch_size_for_rate(plan.rate / thread_count_)} * kMaxFrame),
-      batch_(rate::batch_size_for_rate(plan.rate / thread_count_)) {}
+      batch_(rate::batch_size_for_rate(plan.rate / thread_count_)),
+      batch_targets_(batch_.size()),
+      send_log_(shared.send_logs.empty() ? nullptr : shared.send_logs[thread_index].get()) {}
 
 bool Transmitter::ActiveGroup::next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept {
   while (ahead_count < kLookahead) {
@@ -145,8 +147,9 @@ void Transmitter::run(const std::stop_token& stop) {
 
 void Transmitter::send_batch(std::uint32_t budget) {
   BatchCounts counts;
-  // The batch's send time, for RTT samples.
-  const std::uint32_t filled = fill_batch(budget, rate::monotonic_now(), counts);
+  // The batch's send time, for RTT samples and the SendLog.
+  const Nanoseconds now = rate::monotonic_now();
+  const std::uint32_t filled = fill_batch(budget, now, counts);
   if (filled < budget) pacer_.give_back(budget - filled);
   // Counted locally and published once per batch: a locked add per probe cost more than the
   // counter is worth (the progress line reads it a few times a second).
@@ -154,6 +157,7 @@ void Transmitter::send_batch(std::uint32_t budget) {
   if (counts.retries) counters_.retry_probes.fetch_add(counts.retries, std::memory_order_relaxed);
   if (filled == 0) return;
   sender_.send(std::span<const FrameRef>(batch_.data(), filled), send_counters_);
+  if (send_log_) (void)send_log_->append(now, std::span<const std::uint32_t>(batch_targets_.data(), filled));
   counters_.frames_sent.store(send_counters_.frames_sent, std::memory_order_relaxed);
   counters_.frame_bytes.store(send_counters_.bytes_sent, std::memory_order_relaxed);
   counters_.send_retries.store(send_counters_.retries, std::memory_order_relaxed);
@@ -176,12 +180,14 @@ std::uint32_t Transmitter::fill_batch(std::uint32_t budget, Nanoseconds now, Bat
     }
     if (!claim(group, entry, now, counts)) continue;
     std::byte* out = memory + offset;  // room for kMaxFrame: see below
-    const std::uint32_t size = build(group, entry, out);
+    const std::uint32_t target = group.addresses[static_cast<std::size_t>(entry / probes_per_host_)];
+    const std::uint32_t size = build(target, entry, out);
     if (size == 0) {  // unreachable on-link host: final without a send
       resources_.window.finalize_unsent(group.at, entry);
       continue;
     }
     batch_[filled] = {out, size};
+    batch_targets_[filled] = target;
     ++filled;
     // Each frame takes at most kMaxFrame, so max_batch frames always fit the buffer.
     offset += (static_cast<std::size_t>(size) + 63) & ~std::size_t{63};
@@ -207,11 +213,10 @@ bool Transmitter::claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now
   return true;
 }
 
-// The frame of `entry` (local host entry / probes_per_host); 0 when there is nothing to send
+// The frame of `entry` (probe entry % probes_per_host) to `target`; 0 when there is nothing to send
 // (an on-link host that never answered ARP).
-std::uint32_t Transmitter::build(const ActiveGroup& group, std::uint64_t entry,
+std::uint32_t Transmitter::build(std::uint32_t target, std::uint64_t entry,
                                  std::byte* out) const noexcept {
-  const std::uint32_t target = group.addresses[static_cast<std::size_t>(entry / probes_per_host_)];
   bool reachable;
   const net::MacAddress* neighbour = resources_.neighbour_mac(target, reachable);
   if (!reachable) return 0;

@@ -66,7 +66,7 @@ class Transmitter {
   void send_batch(std::uint32_t budget);
   std::uint32_t fill_batch(std::uint32_t budget, Nanoseconds now, BatchCounts& counts);
   bool claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts);
-  std::uint32_t build(const ActiveGroup& group, std::uint64_t entry, std::byte* out) const noexcept;
+  std::uint32_t build(std::uint32_t target, std::uint64_t entry, std::byte* out) const noexcept;
   void end_pass(ActiveGroup& group);
   void hand_over(const ActiveGroup& group, bool interrupted);
   void finish_interrupted();
@@ -91,6 +91,8 @@ class Transmitter {
   // 16 KiB, not max_batch * kMaxFrame: the kernel's copy and our writes stay in L1/L2.
   std::vector<std::byte> frame_memory_;
   std::vector<FrameRef> batch_;
+  std::vector<std::uint32_t> batch_targets_;  ///< batch_[i]'s target, for the SendLog
+  SendLog* send_log_;                         ///< null when nothing feeds the answer detectors
   SendCounters send_counters_;
 };
 
