@@ -63,6 +63,9 @@ Network network_from_route(const ScanPlan& plan) {
 // Checks the plan first: nothing else runs for a plan with nothing to scan.
 Network make_network(const ScanPlan& plan, const InjectedLink* link) {
   if (plan.targets.empty()) throw UsageError("no targets to scan");
+  if (plan.targets.ipv6_size() > 0) {
+    throw UsageError("IPv6 targets are not scanned yet: the engine sends IPv4 probes only (issue 14)");
+  }
   if (plan.ports.size() == 0) throw UsageError("no ports to scan");
   Network network;
   NextHop& hop = network.hop;
