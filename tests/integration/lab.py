@@ -439,6 +439,7 @@ class Lab:
     listen_ports: tuple = LISTEN_PORTS
     udp_listen_ports: tuple = UDP_LISTEN_PORTS
     extra_namespaces: tuple = ()   # made by a test (e.g. more hosts on the link); removed by down()
+    queues: int = 1                # TX/RX queues of each veth end (AF_XDP: one per transmit thread)
     conntrack: Optional[tuple] = None   # (entries, lifetime ms): a stateful device in the path
     verbose: bool = False
 
@@ -520,8 +521,9 @@ class Lab:
             self._sysctl(ns, "net.ipv6.conf.all.disable_ipv6", 1)
             _run(["ip", "-n", ns, "link", "set", "lo", "up"])
         # created directly inside the namespaces: never visible in the root namespace
-        _run(["ip", "-n", S, "link", "add", self.veth_scanner, "type", "veth",
-              "peer", "name", self.veth_target, "netns", T])
+        queues = ["numtxqueues", str(self.queues), "numrxqueues", str(self.queues)] if self.queues > 1 else []
+        _run(["ip", "-n", S, "link", "add", self.veth_scanner, *queues, "type", "veth",
+              "peer", "name", self.veth_target, *queues, "netns", T])
         plen = self.link_net.prefixlen
         _run(["ip", "-n", S, "addr", "add", f"{self.scanner_addr}/{plen}", "dev", self.veth_scanner])
         _run(["ip", "-n", T, "addr", "add", f"{self.target_addr}/{plen}", "dev", self.veth_target])
@@ -686,6 +688,29 @@ def _exit_on_signal(signum, frame):
 REQUIRE_LAB_ENV = "SYNSCAN_REQUIRE_LAB"
 # What every lab needs (scripts/setup installs all of it).
 LAB_TOOLS = ("ip", "nft", "tcpdump", "setpriv")
+
+
+# Linux's default ICMP error limits (issue 13): one error a second per peer after a burst of 6,
+# under a global 1000/s with a burst of 50. `Lab.up` turns them off in the target namespace.
+KERNEL_ICMP_LIMITS = (("net.ipv4.icmp_ratelimit", 1000), ("net.ipv4.icmp_msgs_per_sec", 1000),
+                      ("net.ipv4.icmp_msgs_burst", 50))
+
+
+def restore_kernel_icmp_limits(namespace: str) -> None:
+    """Puts KERNEL_ICMP_LIMITS back in `namespace` (written there only). Raises LabError when a key
+    is not per network namespace on this kernel (the write would reach the root namespace)."""
+    def read(key: str, ns: Optional[str]) -> str:
+        path = "/proc/sys/" + key.replace(".", "/")
+        cmd = ["ip", "netns", "exec", ns, "cat", path] if ns else ["cat", path]
+        return _run(cmd).stdout.strip()
+    for key, value in KERNEL_ICMP_LIMITS:
+        root = read(key, None)
+        _run(["ip", "netns", "exec", namespace, "sh", "-c",
+              f'echo {value} > /proc/sys/{key.replace(".", "/")}'])
+        if read(key, namespace) != str(value):
+            raise LabError(f"{key} reads {read(key, namespace)} in {namespace} after writing {value}")
+        if read(key, None) != root:
+            raise LabError(f"the root namespace's {key} changed: not per network namespace here")
 
 
 def lab_required() -> bool:
