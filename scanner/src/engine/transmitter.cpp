@@ -393,7 +393,8 @@ void Transmitter::send_paced(const std::stop_token& stop, Nanoseconds now) {
     const std::uint64_t key = probe_key(host.at.group, entry, max_entries_per_group_);
     if (RttEstimator::wants_sample(key)) shared_.rtt.forget(key);
     std::byte* out = frame_memory_.data() + offset;
-    const std::uint32_t size = build(host.address, entry, out);
+    const auto probe = static_cast<std::uint32_t>(entry % probes_per_host_);
+    const std::uint32_t size = build(host.address, probe, out);
     if (size == 0) continue;
     batch_[filled] = {out, size};
     batch_targets_[filled] = host.address;
