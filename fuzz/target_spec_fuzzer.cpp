@@ -28,12 +28,19 @@ std::vector<std::uint32_t> resolve_nothing(const std::string&) {
 
 void parse_targets(std::string_view text) {
   std::vector<AddressRange> ranges;
+  std::vector<Ipv6Range> ipv6_ranges;
   for (const std::string& token : split_target_tokens(text)) {
     check(!token.empty());
     try {
-      for (const AddressRange& range : parse_target_token(token, resolve_nothing)) {
+      const TargetRanges parsed = parse_target_token(token, resolve_nothing);
+      for (const AddressRange& range : parsed.ipv4) {
         check(range.first <= range.last);
         ranges.push_back(range);
+      }
+      for (const Ipv6Range& range : parsed.ipv6) {
+        check(range.first <= range.last);
+        check(synscan::net::Ipv6Address::parse(range.first.to_string()) == range.first);
+        ipv6_ranges.push_back(range);
       }
     } catch (const synscan::UsageError&) {
       // Expected for malformed or unresolvable tokens.
@@ -44,11 +51,21 @@ void parse_targets(std::string_view text) {
   // would make the fuzzer slow without testing anything new, so big expansions stop here.
   if (ranges.size() > 65536) return;
   const std::size_t half = ranges.size() / 2;
-  const TargetSet set(std::vector<AddressRange>(ranges.begin(), ranges.begin() + half),
-                      std::vector<AddressRange>(ranges.begin() + half, ranges.end()));
+  const std::size_t ipv6_half = ipv6_ranges.size() / 2;
+  TargetSet set;
+  try {
+    set = TargetSet(TargetRanges{std::vector<AddressRange>(ranges.begin(), ranges.begin() + half),
+                                 std::vector<Ipv6Range>(ipv6_ranges.begin(), ipv6_ranges.begin() + ipv6_half)},
+                    TargetRanges{std::vector<AddressRange>(ranges.begin() + half, ranges.end()),
+                                 std::vector<Ipv6Range>(ipv6_ranges.begin() + ipv6_half, ipv6_ranges.end())});
+  } catch (const synscan::UsageError&) {
+    return;  // more than 2^62 IPv6 addresses: refused, as it must be
+  }
   if (!set.empty()) {
-    check(set.index_of(set.at(0)) == 0);
-    check(set.index_of(set.at(set.size() - 1)) == set.size() - 1);
+    check(set.index_of(set.address_at(0)) == 0);
+    check(set.index_of(set.address_at(set.size() - 1)) == set.size() - 1);
+    check(set.ipv4_size() + set.ipv6_size() == set.size());
+    if (set.ipv4_size() > 0) check(set.index_of(set.at(set.ipv4_size() - 1)) == set.ipv4_size() - 1);
   }
 }
 

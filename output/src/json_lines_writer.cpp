@@ -24,6 +24,10 @@
 // (--open leaves those out).
 #include <fmt/format.h>
 
+#include <charconv>
+#include <string>
+#include <vector>
+
 #include "net/ipv4_address.hpp"
 #include "format.hpp"
 #include "output/top_ports.hpp"
@@ -93,8 +97,7 @@ class JsonLinesWriter final : public ResultWriter {
 
   void port_result(std::uint32_t address, const PortResult& result, std::time_t when) override {
     if (only_open_ && !shown_with_open_only(result.state)) return;
-    build_line(address, result, when);
-    batch_ += line_;
+    append_record(address, result, when);
     // Bounded memory on a huge pass: whole lines go out early, the rest at end_batch().
     if (batch_.size() >= kBatchBytes) write_batch();
   }
@@ -103,15 +106,14 @@ class JsonLinesWriter final : public ResultWriter {
   void port_service(std::uint32_t address, const PortResult& result, const ServiceFacts& facts,
                     std::string_view fake_open, std::time_t when) override {
     if (only_open_ && (!shown_with_open_only(result.state) || !fake_open.empty())) return;
-    build_line(address, result, when);
-    line_.resize(line_.size() - 2);  // "}\n"
-    append_service_objects(line_, facts);
+    append_record(address, result, when);
+    batch_.resize(batch_.size() - 2);  // "}\n"
+    append_service_objects(batch_, facts);
     if (!fake_open.empty()) {
-      line_ += ",\"fake_open\":";
-      append_json_string(line_, fake_open);
+      batch_ += ",\"fake_open\":";
+      append_json_string(batch_, fake_open);
     }
-    line_ += "}\n";
-    batch_ += line_;
+    batch_ += "}\n";
     if (batch_.size() >= kBatchBytes) write_batch();
   }
 
@@ -120,18 +122,31 @@ class JsonLinesWriter final : public ResultWriter {
   void finish(const ScanSummary&) override { end_batch(); }
 
  private:
-  void build_line(std::uint32_t address, const PortResult& result, std::time_t when) {
-    line_.clear();
-    line_ += "{\"ip\":\"";
-    line_ += net::Ipv4Address(address).to_string();
-    fmt::format_to(std::back_inserter(line_),
-                   "\",\"port\":{},\"proto\":\"{}\",\"state\":\"{}\",\"reason\":\"{}\",\"ttl\":{},"
-                   "\"service\":",
-                   result.port, to_string(result.protocol), to_string(result.state),
-                   to_string(result.reason), result.reason_ttl);
-    append_json_string(line_, lookup_(result.protocol, result.port));
-    fmt::format_to(std::back_inserter(line_), ",\"time\":{},\"category\":\"{}\"}}\n",
-                   static_cast<long long>(when), port_category(result.port));
+  void append_record(std::uint32_t address, const PortResult& result, std::time_t when) {
+    // Appended piece by piece straight into the batch: the pieces that depend only on the host,
+    // the (protocol, port) or the second are formatted once and reused (a sweep writes a
+    // record per unanswered probe, so this is the output thread's per-probe cost).
+    if (cached_address_text_.empty() || address != cached_address_) {
+      cached_address_ = address;
+      cached_address_text_ = "{\"ip\":\"" + net::Ipv4Address(address).to_string() + "\",\"port\":";
+    }
+    if (cached_time_text_.empty() || when != cached_time_) {
+      cached_time_ = when;
+      cached_time_text_.clear();
+      fmt::format_to(std::back_inserter(cached_time_text_), ",\"time\":{},\"category\":\"",
+                     static_cast<long long>(when));
+    }
+    const PortText& port = port_text(result.protocol, result.port);
+    batch_ += cached_address_text_;
+    batch_.append(port.text, 0, port.state_at);
+    batch_ += to_string(result.state);
+    batch_ += "\",\"reason\":\"";
+    batch_ += to_string(result.reason);
+    batch_ += "\",\"ttl\":";
+    append_decimal(batch_, result.reason_ttl);
+    batch_.append(port.text, port.state_at, port.time_at - port.state_at);
+    batch_ += cached_time_text_;
+    batch_.append(port.text, port.time_at);
   }
 
   std::unique_ptr<OutputFile> file_;
@@ -144,9 +159,48 @@ class JsonLinesWriter final : public ResultWriter {
     file_->flush();
   }
 
+  /// The text of a (protocol, port) around the fields that vary: `80,"proto":"tcp","state":"`,
+  /// then (from state_at) `,"service":"http"`, then (from time_at) `well-known"}` and the newline.
+  struct PortText {
+    std::string text;
+    std::uint32_t state_at = 0;
+    std::uint32_t time_at = 0;
+  };
+  /// The lookup gives one name per (protocol, port) (writers.hpp), so its text can be kept.
+  const PortText& port_text(Protocol protocol, std::uint16_t port) {
+    const std::size_t key = (protocol == Protocol::kUdp ? 65536u : 0u) + port;
+    if (port_slots_.empty()) port_slots_.assign(2 * 65536, 0);
+    std::uint32_t& slot = port_slots_[key];
+    if (slot != 0) return port_texts_[slot - 1];
+    PortText& cached = port_texts_.emplace_back();
+    slot = static_cast<std::uint32_t>(port_texts_.size());
+    std::string& text = cached.text;
+    append_decimal(text, port);
+    text += ",\"proto\":\"";
+    text += to_string(protocol);
+    text += "\",\"state\":\"";
+    cached.state_at = static_cast<std::uint32_t>(text.size());
+    text += ",\"service\":";
+    append_json_string(text, lookup_(protocol, port));
+    cached.time_at = static_cast<std::uint32_t>(text.size());
+    text += port_category(port);
+    text += "\"}\n";
+    return cached;
+  }
+  static void append_decimal(std::string& out, unsigned value) {
+    char digits[10];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, end);
+  }
+
   static constexpr std::size_t kBatchBytes = 256 * 1024;
-  std::string line_;   // reused: no allocation per record once warm
   std::string batch_;  // whole lines not yet written; capacity kept between passes
+  std::vector<PortText> port_texts_;     ///< in the order the ports first appear
+  std::vector<std::uint32_t> port_slots_;  ///< (protocol, port) -> 1 + index in port_texts_; 0 = none
+  std::uint32_t cached_address_ = 0;
+  std::string cached_address_text_;  ///< `{"ip":"<cached_address_>","port":`
+  std::time_t cached_time_ = 0;
+  std::string cached_time_text_;  ///< `,"time":<cached_time_>,"category":"`
   bool only_open_ = false;
 };
 

@@ -64,6 +64,13 @@ void TokenBucket::give_back(std::uint32_t tokens) noexcept {
   tokens_ = std::min(tokens_ + tokens, depth_);
 }
 
+void TokenBucket::set_rate(double packets_per_second, Nanoseconds now) noexcept {
+  if (unlimited() || !(packets_per_second > 0.0)) return;
+  tokens_ = refilled(tokens_, last_, now, packets_per_second_, depth_);
+  last_ = std::max(last_, now);
+  packets_per_second_ = packets_per_second;
+}
+
 Nanoseconds TokenBucket::time_until_tokens(Nanoseconds now, std::uint32_t count) const noexcept {
   if (unlimited()) return Nanoseconds{0};
   // depth_ >= max_batch_, so the count asked for is always reachable.

@@ -16,6 +16,7 @@
 #include "net/port_ranges.hpp"
 #include "output/top_ports.hpp"
 #include "scanner/errors.hpp"
+#include "send_backend.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -32,8 +33,11 @@ constexpr const char* kDefaultPorts =
 constexpr std::uint32_t kOneSenderMaxRate = 200'000;
 
 // Never scanned unless --allow-reserved (RFC 1122 "this network", loopback, multicast, reserved
-// class E, and the limited broadcast address inside it).
-constexpr const char* kReservedRanges[] = {"0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"};
+// class E, and the limited broadcast address inside it; IPv6 unspecified and loopback, IPv4-mapped
+// (never on the wire) and multicast).
+constexpr const char* kReservedRanges[] = {"0.0.0.0/8",     "127.0.0.0/8",   "224.0.0.0/4",
+                                           "240.0.0.0/4",   "::/127",        "::ffff:0:0/96",
+                                           "ff00::/8"};
 
 template <typename Number>
 Number parse_number(const std::string& text, std::string_view option, Number low, Number high) {
@@ -64,12 +68,18 @@ std::optional<std::string> unless_empty(const std::string& text) {
 
 std::optional<std::string> flag(bool on) { return on ? std::optional<std::string>("") : std::nullopt; }
 
-std::string join_ranges(const std::vector<AddressRange>& ranges) {
+// The resolved set as tokens parse_target_token reads back: IPv4 ranges, then IPv6 ranges.
+std::string join_ranges(const TargetSet& targets) {
   std::string text;
-  for (const AddressRange& range : ranges) {
+  for (const AddressRange& range : targets.ranges()) {
     if (!text.empty()) text += ',';
     text += net::Ipv4Address(range.first).to_string();
     if (range.last != range.first) text += '-' + net::Ipv4Address(range.last).to_string();
+  }
+  for (const Ipv6Range& range : targets.ipv6_ranges()) {
+    if (!text.empty()) text += ',';
+    text += range.first.to_string();
+    if (range.last != range.first) text += '-' + range.last.to_string();
   }
   return text;
 }
@@ -168,18 +178,23 @@ const OptionSpec kOptions[] = {
     {"udp-payloads", '\0', "", "", "FILE", "more UDP payloads (format in README)", G::kScan, K::kValue,
      R::kStored, [](Text t, Values& v) { v.plan.udp_payloads_file = t; },
      [](const Plan& p) { return unless_empty(p.udp_payloads_file); }},
-    {"send-backend", '\0', "", "", "mmsg|libnet",
-     "mmsg (sendmmsg on AF_PACKET, default) or libnet (one write per frame)", G::kScan, K::kValue, R::kStored,
+    {"send-backend", '\0', "", "", "auto|xdp|mmsg|libnet",
+     "auto (default: xdp where AF_XDP works, else mmsg), xdp (AF_XDP TX rings), mmsg (sendmmsg on "
+     "AF_PACKET) or libnet (one write per frame)", G::kScan, K::kValue, R::kStored,
      [](Text t, Values& v) {
        if (t == "mmsg" || t == "sendmmsg") {
          v.plan.send_backend = SendBackend::kPacketMmsg;
        } else if (t == "libnet") {
          v.plan.send_backend = SendBackend::kLibnet;
+       } else if (t == "xdp") {
+         v.plan.send_backend = SendBackend::kXdp;
+       } else if (t == "auto") {
+         v.plan.send_backend = SendBackend::kAuto;
        } else {
-         throw UsageError("invalid --send-backend '" + t + "': expected mmsg or libnet");
+         throw UsageError("invalid --send-backend '" + t + "': expected auto, xdp, mmsg or libnet");
        }
      },
-     [](const Plan& p) -> Shown { return p.send_backend == SendBackend::kLibnet ? "libnet" : "mmsg"; }},
+     [](const Plan& p) -> Shown { return send_backend_name(p.send_backend); }},
     {"tx-threads", '\0', "", "", "N", "transmit threads (default: 1; 2 on 2+ cores with --rate max or above 200000)",
      G::kScan, K::kValue, R::kStored,
      [](Text t, Values& v) {
@@ -197,14 +212,17 @@ const OptionSpec kOptions[] = {
     {"excludefile", '\0', "", "", "FILE", "read exclusions from FILE", G::kTargets, K::kList, R::kFromStored,
      [](Text t, Values& v) { v.exclude_files.push_back(t); }, kNotSaved},
     {"allow-reserved", '\0', "", "", "",
-     "also scan 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4 (skipped by default)", G::kTargets, K::kFlag,
+     "also scan 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4, ::/127, ::ffff:0:0/96, ff00::/8 "
+     "(skipped by default)", G::kTargets, K::kFlag,
      R::kFromStored, [](Text, Values& v) { v.allow_reserved = true; }, kNotSaved},
-    {"max-targets", '\0', "", "", "N", "refuse scans of more than N addresses", G::kTargets, K::kValue,
-     R::kFromStored,
+    {"max-targets", '\0', "", "", "N", "refuse scans of more than N addresses (default 2^32)", G::kTargets,
+     K::kValue, R::kFromStored,
      [](Text t, Values& v) {
-       v.max_targets = parse_number<std::uint64_t>(t, "--max-targets", 1, std::uint64_t{1} << 32);
+       v.max_targets = parse_number<std::uint64_t>(t, "--max-targets", 1, kMaxIndexableTargets);
      },
      kNotSaved},
+    {"ipv6", '6', "", "", "", "-6: accepted for nmap compatibility; IPv6 targets are recognised by their text",
+     G::kTargets, K::kFlag, R::kPerRun, [](Text, Values&) {}, kNotSaved},
     {"no-ping", '\0', "-Pn", "", "", "-Pn: accepted for nmap compatibility; synscan never pings", G::kTargets,
      K::kFlag, R::kPerRun, [](Text, Values&) {}, kNotSaved},
     {"ping-only", '\0', "-sn", "", "", "-sn: not supported", G::kTargets, K::kFlag, R::kPerRun,
@@ -269,7 +287,7 @@ const OptionSpec kOptions[] = {
      [](Text t, Values& v) {
        for (std::string& token : split_target_tokens(t)) v.targets.push_back(std::move(token));
      },
-     [](const Plan& p) { return unless_empty(join_ranges(p.targets.ranges())); }},
+     [](const Plan& p) { return unless_empty(join_ranges(p.targets)); }},
 };
 
 void build_targets(Values& values, HostResolver resolver) {
@@ -306,6 +324,11 @@ void build_targets(Values& values, HostResolver resolver) {
   if (values.max_targets && plan.targets.size() > *values.max_targets) {
     throw UsageError("the targets hold " + std::to_string(plan.targets.size()) +
                      " addresses, more than --max-targets " + std::to_string(*values.max_targets));
+  }
+  if (!values.max_targets && plan.targets.size() > kDefaultMaxTargets) {
+    throw UsageError("the targets hold " + std::to_string(plan.targets.size()) +
+                     " addresses, more than 2^32: give --max-targets N to scan that many (IPv6 scans "
+                     "are for hit lists and small prefixes)");
   }
   if (plan.targets.size() > (std::uint64_t{1} << 24) && !user_excluded) {
     spdlog::warn("WARNING: scanning {} addresses (more than a /8) with no --exclude/--excludefile; "

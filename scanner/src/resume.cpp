@@ -314,6 +314,12 @@ void ResumeState::settle(const ResumeState* previous, std::uint64_t group_count,
 std::uint64_t plan_fingerprint(const ScanPlan& plan, std::uint32_t hosts_per_group) {
   std::uint64_t hash = kFnvOffset;
   for (const AddressRange& range : plan.targets.ranges()) hash = mix(mix(hash, range.first), range.last);
+  for (const Ipv6Range& range : plan.targets.ipv6_ranges()) {
+    for (const net::Ipv6Address* address : {&range.first, &range.last}) {
+      const net::Uint128 value = address->to_integer();
+      hash = mix(mix(hash, static_cast<std::uint64_t>(value >> 64)), static_cast<std::uint64_t>(value));
+    }
+  }
   hash = mix(hash, plan.ports.tcp.size());
   for (std::uint16_t port : plan.ports.tcp) hash = mix(hash, port);
   hash = mix(hash, plan.ports.udp.size());

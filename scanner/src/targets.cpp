@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "net/ipv4_address.hpp"
+#include "net/ipv6_address.hpp"
 #include "scanner/errors.hpp"
 
 namespace synscan::scanner {
@@ -209,52 +210,139 @@ std::vector<AddressRange> parse_address_spec(std::string_view token) {
   return parse_octet_ranges(token, fields);
 }
 
+// IPv6 tokens: "2001:2::1", "2001:2::/112" (host bits ignored, as for IPv4), "2001:2::1-2001:2::ff".
+net::Uint128 ipv6_or_reject(std::string_view token, std::string_view text, std::string_view role) {
+  const std::optional<net::Ipv6Address> parsed = net::Ipv6Address::parse(text);
+  if (!parsed) {
+    reject(token, std::string(role) + "'" + std::string(text) + "' is not an IPv6 address: " + net::ipv6_problem(text));
+  }
+  return parsed->to_integer();
+}
+
+Ipv6Range parse_ipv6_token(std::string_view token) {
+  const auto range = [](net::Uint128 first, net::Uint128 last) {
+    return Ipv6Range{net::Ipv6Address::from_integer(first), net::Ipv6Address::from_integer(last)};
+  };
+  if (const std::size_t slash = token.find('/'); slash != std::string_view::npos) {
+    const std::string_view prefix_text = token.substr(slash + 1);
+    if (prefix_text.empty() || prefix_text.size() > 3 ||
+        !std::all_of(prefix_text.begin(), prefix_text.end(), is_digit)) {
+      reject(token, "prefix length must be 0-128");
+    }
+    const int prefix = std::stoi(std::string(prefix_text));
+    if (prefix > 128) reject(token, "prefix length must be 0-128");
+    const net::Uint128 base = ipv6_or_reject(token, token.substr(0, slash), "");
+    const net::Uint128 host_mask = prefix == 0 ? ~net::Uint128{0} : (net::Uint128{1} << (128 - prefix)) - 1;
+    return range(base & ~host_mask, base | host_mask);
+  }
+  if (const std::size_t dash = token.find('-'); dash != std::string_view::npos) {
+    const net::Uint128 first = ipv6_or_reject(token, token.substr(0, dash), "range start: ");
+    const net::Uint128 last = ipv6_or_reject(token, token.substr(dash + 1), "range end: ");
+    if (first > last) reject(token, "range end is below its start");
+    return range(first, last);
+  }
+  const net::Uint128 single = ipv6_or_reject(token, token, "");
+  return range(single, single);
+}
+
+// Ranges of either family as numbers: IPv4 in 64 bits, IPv6 in 128 bits; the code below never
+// computes last + 1 of the family's last address.
+template <typename Number>
+struct Span {
+  Number first;
+  Number last;
+};
+
 // Sorts and merges overlapping or adjacent ranges.
-std::vector<AddressRange> normalize(std::vector<AddressRange> ranges) {
-  std::sort(ranges.begin(), ranges.end(), [](const AddressRange& left, const AddressRange& right) {
-    return left.first < right.first;
-  });
-  std::vector<AddressRange> merged;
-  for (const AddressRange& range : ranges) {
-    if (!merged.empty() && std::uint64_t{range.first} <= std::uint64_t{merged.back().last} + 1) {
-      merged.back().last = std::max(merged.back().last, range.last);
+template <typename Number>
+std::vector<Span<Number>> normalize(std::vector<Span<Number>> spans) {
+  std::sort(spans.begin(), spans.end(), [](const auto& left, const auto& right) { return left.first < right.first; });
+  std::vector<Span<Number>> merged;
+  for (const Span<Number>& span : spans) {
+    if (!merged.empty() && (span.first == 0 || span.first - 1 <= merged.back().last)) {
+      merged.back().last = std::max(merged.back().last, span.last);
     } else {
-      merged.push_back(range);
+      merged.push_back(span);
     }
   }
   return merged;
 }
 
+// `included` minus `excluded`, both normalized: one sweep, each include range cut by the
+// exclusions overlapping it.
+template <typename Number>
+std::vector<Span<Number>> subtract(const std::vector<Span<Number>>& included,
+                                   const std::vector<Span<Number>>& excluded) {
+  std::vector<Span<Number>> result;
+  std::size_t next_exclusion = 0;
+  for (const Span<Number>& range : included) {
+    Number cursor = range.first;  // first address of `range` not yet emitted or cut
+    bool remaining = true;
+    while (next_exclusion < excluded.size() && excluded[next_exclusion].last < cursor) ++next_exclusion;
+    for (std::size_t i = next_exclusion; i < excluded.size() && excluded[i].first <= range.last; ++i) {
+      if (excluded[i].first > cursor) result.push_back({cursor, excluded[i].first - 1});
+      if (excluded[i].last >= range.last) {
+        remaining = false;
+        break;
+      }
+      cursor = std::max(cursor, excluded[i].last + 1);
+    }
+    if (remaining) result.push_back({cursor, range.last});
+  }
+  return result;
+}
+
+std::vector<Span<std::uint64_t>> spans_of(const std::vector<AddressRange>& ranges) {
+  std::vector<Span<std::uint64_t>> spans;
+  spans.reserve(ranges.size());
+  for (const AddressRange& range : ranges) spans.push_back({range.first, range.last});
+  return spans;
+}
+
+std::vector<Span<net::Uint128>> spans_of(const std::vector<Ipv6Range>& ranges) {
+  std::vector<Span<net::Uint128>> spans;
+  spans.reserve(ranges.size());
+  for (const Ipv6Range& range : ranges) spans.push_back({range.first.to_integer(), range.last.to_integer()});
+  return spans;
+}
+
+[[noreturn]] void refuse_size() {
+  throw UsageError("the targets hold more than 2^62 addresses: far too many to scan (IPv6 scans are for "
+                   "hit lists and small prefixes)");
+}
+
+std::vector<AddressRange> parse_ipv4_token(std::string_view token, HostResolver resolver) {
+  if (const std::size_t slash = token.find('/'); slash != std::string_view::npos) {
+    return {parse_cidr(token, slash, resolver)};
+  }
+  if (looks_like_hostname(token)) {
+    const std::uint32_t address = resolve_first(token, token, resolver);
+    return {{address, address}};
+  }
+  return parse_address_spec(token);
+}
+
 }  // namespace
 
-TargetSet::TargetSet(std::vector<AddressRange> include, const std::vector<AddressRange>& exclude) {
-  const std::vector<AddressRange> included = normalize(std::move(include));
-  const std::vector<AddressRange> excluded = normalize(exclude);
-  // Sweep both sorted lists once: each include range is cut by the exclusions overlapping it.
-  std::size_t next_exclusion = 0;
-  for (const AddressRange& range : included) {
-    std::uint64_t cursor = range.first;  // first address of `range` not yet emitted or cut
-    while (next_exclusion < excluded.size() && excluded[next_exclusion].last < cursor) {
-      ++next_exclusion;
-    }
-    for (std::size_t i = next_exclusion; i < excluded.size() && excluded[i].first <= range.last;
-         ++i) {
-      if (excluded[i].first > cursor) {
-        ranges_.push_back({static_cast<std::uint32_t>(cursor),
-                           static_cast<std::uint32_t>(excluded[i].first - 1)});
-      }
-      cursor = std::max<std::uint64_t>(cursor, std::uint64_t{excluded[i].last} + 1);
-      if (cursor > range.last) break;
-    }
-    if (cursor <= range.last) {
-      ranges_.push_back({static_cast<std::uint32_t>(cursor), range.last});
-    }
+void TargetRanges::append(const TargetRanges& other) {
+  ipv4.insert(ipv4.end(), other.ipv4.begin(), other.ipv4.end());
+  ipv6.insert(ipv6.end(), other.ipv6.begin(), other.ipv6.end());
+}
+
+TargetSet::TargetSet(TargetRanges include, const TargetRanges& exclude) {
+  for (const auto& span : subtract(normalize(spans_of(include.ipv4)), normalize(spans_of(exclude.ipv4)))) {
+    ranges_.push_back({static_cast<std::uint32_t>(span.first), static_cast<std::uint32_t>(span.last)});
+    start_index_.push_back(ipv4_total_);
+    ipv4_total_ += ranges_.back().size();
   }
-  start_index_.reserve(ranges_.size());
-  for (const AddressRange& range : ranges_) {
-    start_index_.push_back(total_);
-    total_ += range.size();
+  for (const auto& span : subtract(normalize(spans_of(include.ipv6)), normalize(spans_of(exclude.ipv6)))) {
+    if (span.last - span.first >= kMaxIndexableTargets) refuse_size();
+    ipv6_ranges_.push_back({net::Ipv6Address::from_integer(span.first), net::Ipv6Address::from_integer(span.last)});
+    ipv6_start_index_.push_back(ipv6_total_);
+    ipv6_total_ += static_cast<std::uint64_t>(span.last - span.first) + 1;
+    if (ipv6_total_ > kMaxIndexableTargets) refuse_size();
   }
+  if (size() > kMaxIndexableTargets) refuse_size();
 }
 
 std::uint32_t TargetSet::at(std::uint64_t index) const noexcept {
@@ -262,6 +350,18 @@ std::uint32_t TargetSet::at(std::uint64_t index) const noexcept {
   const auto after = std::upper_bound(start_index_.begin(), start_index_.end(), index);
   const auto range = static_cast<std::size_t>(std::distance(start_index_.begin(), after) - 1);
   return ranges_[range].first + static_cast<std::uint32_t>(index - start_index_[range]);
+}
+
+net::Ipv6Address TargetSet::ipv6_at(std::uint64_t index) const noexcept {
+  const std::uint64_t local = index - ipv4_total_;
+  const auto after = std::upper_bound(ipv6_start_index_.begin(), ipv6_start_index_.end(), local);
+  const auto range = static_cast<std::size_t>(std::distance(ipv6_start_index_.begin(), after) - 1);
+  return net::Ipv6Address::from_integer(ipv6_ranges_[range].first.to_integer() + (local - ipv6_start_index_[range]));
+}
+
+net::IpAddress TargetSet::address_at(std::uint64_t index) const noexcept {
+  if (index < ipv4_total_) return net::IpAddress::v4(at(index));
+  return net::IpAddress(ipv6_at(index));
 }
 
 std::optional<std::uint64_t> TargetSet::index_of(std::uint32_t address) const noexcept {
@@ -272,6 +372,21 @@ std::optional<std::uint64_t> TargetSet::index_of(std::uint32_t address) const no
   const auto range = static_cast<std::size_t>(std::distance(ranges_.begin(), after) - 1);
   if (address > ranges_[range].last) return std::nullopt;
   return start_index_[range] + (address - ranges_[range].first);
+}
+
+std::optional<std::uint64_t> TargetSet::index_of(const net::Ipv6Address& address) const noexcept {
+  const auto after = std::upper_bound(
+      ipv6_ranges_.begin(), ipv6_ranges_.end(), address,
+      [](const net::Ipv6Address& value, const Ipv6Range& range) { return value < range.first; });
+  if (after == ipv6_ranges_.begin()) return std::nullopt;
+  const auto range = static_cast<std::size_t>(std::distance(ipv6_ranges_.begin(), after) - 1);
+  if (address > ipv6_ranges_[range].last) return std::nullopt;
+  return ipv4_total_ + ipv6_start_index_[range] +
+         static_cast<std::uint64_t>(address.to_integer() - ipv6_ranges_[range].first.to_integer());
+}
+
+std::optional<std::uint64_t> TargetSet::index_of(const net::IpAddress& address) const noexcept {
+  return address.is_ipv4() ? index_of(address.ipv4().value()) : index_of(address.ipv6());
 }
 
 std::vector<std::uint32_t> resolve_with_getaddrinfo(const std::string& hostname) {
@@ -294,16 +409,10 @@ std::vector<std::uint32_t> resolve_with_getaddrinfo(const std::string& hostname)
   return addresses;
 }
 
-std::vector<AddressRange> parse_target_token(std::string_view token, HostResolver resolver) {
+TargetRanges parse_target_token(std::string_view token, HostResolver resolver) {
   if (token.empty()) reject(token, "empty target");
-  if (const std::size_t slash = token.find('/'); slash != std::string_view::npos) {
-    return {parse_cidr(token, slash, resolver)};
-  }
-  if (looks_like_hostname(token)) {
-    const std::uint32_t address = resolve_first(token, token, resolver);
-    return {{address, address}};
-  }
-  return parse_address_spec(token);
+  if (token.find(':') != std::string_view::npos) return {{}, {parse_ipv6_token(token)}};
+  return {parse_ipv4_token(token, resolver), {}};
 }
 
 std::vector<std::string> split_target_tokens(std::string_view text) {
@@ -348,14 +457,10 @@ std::vector<std::string> read_target_file(const std::string& path) {
 
 TargetSet build_target_set(const std::vector<std::string>& include_tokens,
                            const std::vector<std::string>& exclude_tokens, HostResolver resolver) {
-  std::vector<AddressRange> include;
-  for (const std::string& token : include_tokens) {
-    for (const AddressRange& range : parse_target_token(token, resolver)) include.push_back(range);
-  }
-  std::vector<AddressRange> exclude;
-  for (const std::string& token : exclude_tokens) {
-    for (const AddressRange& range : parse_target_token(token, resolver)) exclude.push_back(range);
-  }
+  TargetRanges include;
+  for (const std::string& token : include_tokens) include.append(parse_target_token(token, resolver));
+  TargetRanges exclude;
+  for (const std::string& token : exclude_tokens) exclude.append(parse_target_token(token, resolver));
   return TargetSet(std::move(include), exclude);
 }
 

@@ -129,6 +129,49 @@ TEST(JsonLinesTest, RecordsOfAPassAppearAtEndBatchAsWholeLines) {
   EXPECT_EQ(lines_of(test_support::read_file(path)).size(), 5003u);
 }
 
+// The writer keeps the text of the last host, second and every (protocol, port) it has seen:
+// each record must still carry its own values when any of them changes from one record to the
+// next, both protocols share a port number, and the extremes of each field are written in full.
+TEST(JsonLinesTest, EveryRecordCarriesItsOwnValuesWhenAddressPortOrTimeChange) {
+  const std::string path = test_support::temp_path("changes.jsonl");
+  auto writer = make_writer(Format::kJsonLines, std::make_unique<OutputFile>(path),
+                            [](Protocol protocol, std::uint16_t port) -> std::string_view {
+                              if (port == 53) return protocol == Protocol::kUdp ? "domain-u" : "domain-t";
+                              return port == 0 ? "zero" : "";
+                            });
+  writer->begin(SampleScan().info);
+  struct Row {
+    std::uint32_t address;
+    PortResult result;
+    std::time_t when;
+    std::string expected;
+  };
+  const std::vector<Row> rows = {
+      {test_support::ipv4(198, 18, 0, 1), test_support::tcp(53, PortState::kOpen, Reason::kSynAck, 64), 1000,
+       R"({"ip":"198.18.0.1","port":53,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,"service":"domain-t","time":1000,"category":"well-known"})"},
+      {test_support::ipv4(198, 18, 0, 1), test_support::udp(53, PortState::kOpenFiltered, Reason::kNoResponse, 0), 1000,
+       R"({"ip":"198.18.0.1","port":53,"proto":"udp","state":"open|filtered","reason":"no-response","ttl":0,"service":"domain-u","time":1000,"category":"well-known"})"},
+      {test_support::ipv4(255, 255, 255, 255), test_support::tcp(65535, PortState::kClosed, Reason::kReset, 255), 1000,
+       R"({"ip":"255.255.255.255","port":65535,"proto":"tcp","state":"closed","reason":"reset","ttl":255,"service":"","time":1000,"category":"dynamic"})"},
+      {test_support::ipv4(255, 255, 255, 255), test_support::tcp(0, PortState::kFiltered, Reason::kNoResponse, 0), 1001,
+       R"({"ip":"255.255.255.255","port":0,"proto":"tcp","state":"filtered","reason":"no-response","ttl":0,"service":"zero","time":1001,"category":"well-known"})"},
+      {test_support::ipv4(0, 0, 0, 0), test_support::tcp(53, PortState::kClosed, Reason::kReset, 1), 1001,
+       R"({"ip":"0.0.0.0","port":53,"proto":"tcp","state":"closed","reason":"reset","ttl":1,"service":"domain-t","time":1001,"category":"well-known"})"},
+      {test_support::ipv4(198, 18, 0, 1), test_support::tcp(1024, PortState::kOpen, Reason::kSynAck, 64), 999,
+       R"({"ip":"198.18.0.1","port":1024,"proto":"tcp","state":"open","reason":"syn-ack","ttl":64,"service":"","time":999,"category":"registered"})"},
+  };
+  std::string expected;
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass finds every piece already kept
+    for (const Row& row : rows) {
+      writer->port_result(row.address, row.result, row.when);
+      expected += row.expected + "\n";
+    }
+    writer->end_batch();
+  }
+  writer.reset();
+  EXPECT_EQ(test_support::read_file(path), expected);
+}
+
 TEST(JsonLinesTest, ControlCharactersAreEscaped) {
   const std::string path = test_support::temp_path("ctl.jsonl");
   auto writer = make_writer(Format::kJsonLines, std::make_unique<OutputFile>(path),

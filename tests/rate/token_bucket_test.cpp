@@ -414,6 +414,29 @@ TEST(Pacer, RealClockKeepsRate) {
   EXPECT_LT(own_seconds, 1.0);
 }
 
+// The path controller lowers and raises the rate while the scan runs: tokens accrued before the
+// change are kept, later ones accrue at the new rate.
+TEST(TokenBucket, SetRateKeepsWhatAccruedAndChangesThePaceFromThen) {
+  TokenBucket bucket(1000.0, 100, Nanoseconds{0}, 200.0);
+  EXPECT_EQ(bucket.take(Nanoseconds{0}), 1u);
+  bucket.set_rate(100.0, milliseconds(50));  // 50 tokens accrued at 1000/s
+  EXPECT_EQ(bucket.rate(), 100.0);
+  EXPECT_EQ(bucket.take(milliseconds(550)), 100u);  // 50 + 0.5 s at 100/s
+  EXPECT_EQ(bucket.take(milliseconds(550)), 0u);
+  bucket.set_rate(4000.0, milliseconds(550));
+  EXPECT_EQ(bucket.take(milliseconds(560)), 40u);
+  EXPECT_EQ(bucket.time_until_tokens(milliseconds(560), 4), Nanoseconds{1'000'001});
+}
+
+TEST(TokenBucket, SetRateLeavesAnUnlimitedBucketUnlimited) {
+  TokenBucket bucket(0.0, 8, Nanoseconds{0});
+  bucket.set_rate(500.0, seconds(1));
+  EXPECT_TRUE(bucket.unlimited());
+  TokenBucket limited(500.0, 8, Nanoseconds{0});
+  limited.set_rate(0.0, seconds(1));  // not a rate: ignored
+  EXPECT_EQ(limited.rate(), 500.0);
+}
+
 TEST(MonotonicNow, NeverGoesBack) {
   Nanoseconds previous = monotonic_now();
   for (int i = 0; i < 1000; ++i) {

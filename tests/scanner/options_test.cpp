@@ -59,7 +59,7 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kSamples = {
     {"source-port", {"-g", "4444"}},
     {"router-mac", {"--router-mac", "02:00:00:00:00:09"}},
     {"user", {"--user", "daemon"}},
-    {"target", {"198.18.1.7", "198.18.2.0/30"}},
+    {"target", {"198.18.1.7", "198.18.2.0/30", "2001:2::/126", "2001:2::1:5", "-6"}},
 };
 
 // The plan of "198.18.0.0/24 --seed 1 -oX scan.xml" plus the option's sample ("" = none).
@@ -142,6 +142,7 @@ TEST(OptionTable, EverySavedSettingRoundTripsThroughTheResumeFile) {
     const ScanPlan back = round_trip(plan);
     EXPECT_EQ(saved_settings(back), settings);
     EXPECT_EQ(back.targets.ranges(), plan.targets.ranges());
+    EXPECT_EQ(back.targets.ipv6_ranges(), plan.targets.ipv6_ranges());
     EXPECT_EQ(back.ports.tcp, plan.ports.tcp);
     EXPECT_EQ(back.ports.udp, plan.ports.udp);
     EXPECT_EQ(back.rate, plan.rate);
@@ -167,6 +168,33 @@ TEST(OptionTable, SavedTargetsKeepWhatTheCommandLineDecided) {
   const ScanPlan top = plan_for("top-ports");
   EXPECT_EQ(top.ports.tcp.size(), 20u);
   EXPECT_EQ(round_trip(top).ports.tcp, top.ports.tcp);
+}
+
+TEST(OptionTable, Ipv6TargetsAreSavedAndSizeIsGuarded) {
+  const ScanPlan plan = plan_for("target");
+  EXPECT_EQ(plan.targets.ipv6_size(), 4u + 1);
+  EXPECT_EQ(round_trip(plan).targets.size(), plan.targets.size());
+  // More than 2^32 addresses needs --max-targets; a /96 is exactly 2^32.
+  EXPECT_EQ(parse_command_line({"2001:2::/96", "--seed", "1"}, no_dns).plan->targets.size(), std::uint64_t{1} << 32);
+  try {
+    (void)parse_command_line({"2001:2::/95", "--seed", "1"}, no_dns);
+    ADD_FAILURE() << "a /95 was accepted without --max-targets";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "the targets hold 8589934592 addresses, more than 2^32: give --max-targets N to scan that many "
+              "(IPv6 scans are for hit lists and small prefixes)");
+  }
+  EXPECT_EQ(parse_command_line({"2001:2::/95", "--seed", "1", "--max-targets", "8589934592"}, no_dns)
+                .plan->targets.size(),
+            std::uint64_t{1} << 33);
+  EXPECT_THROW((void)parse_command_line({"2001:2::/95", "--max-targets", "8589934591"}, no_dns), UsageError);
+  EXPECT_THROW((void)parse_command_line({"2001:2::/64", "--max-targets", "4611686018427387904"}, no_dns),
+               UsageError);
+  // Reserved IPv6 ranges are skipped unless allowed.
+  EXPECT_EQ(parse_command_line({"::/126", "ff02::1", "2001:2::1", "--seed", "1"}, no_dns).plan->targets.size(), 3u);
+  EXPECT_EQ(parse_command_line({"::/126", "ff02::1", "--allow-reserved", "--seed", "1"}, no_dns)
+                .plan->targets.size(),
+            5u);
 }
 
 TEST(OptionTable, SecondsAcceptUnits) {

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <random>
 
+#include <unistd.h>
+
 #include "scanner/errors.hpp"
 
 namespace synscan::scanner {
@@ -23,8 +25,22 @@ std::vector<std::uint32_t> fake_resolver(const std::string& hostname) {
   return {};
 }
 
+// IPv4 tokens: their ranges (an IPv4 token never yields IPv6 ranges).
 std::vector<AddressRange> parse(std::string_view token) {
-  return parse_target_token(token, fake_resolver);
+  const TargetRanges ranges = parse_target_token(token, fake_resolver);
+  EXPECT_TRUE(ranges.ipv6.empty()) << token;
+  return ranges.ipv4;
+}
+
+net::Ipv6Address v6(const char* text) {
+  return net::Ipv6Address::parse(text).value();
+}
+
+Ipv6Range parse6(std::string_view token) {
+  const TargetRanges ranges = parse_target_token(token, fake_resolver);
+  EXPECT_TRUE(ranges.ipv4.empty()) << token;
+  EXPECT_EQ(ranges.ipv6.size(), 1u) << token;
+  return ranges.ipv6.empty() ? Ipv6Range{} : ranges.ipv6.front();
 }
 
 // The UsageError text for `token`, or "" when it parses.
@@ -253,6 +269,95 @@ TEST(TargetSet, AtAndIndexOfRoundTrip) {
       EXPECT_EQ(set.at(*index), address);
     }
   }
+}
+
+TEST(ParseTargetToken, Ipv6LiteralsCidrOfAnyLengthAndRanges) {
+  EXPECT_EQ(parse6("2001:2::1"), (Ipv6Range{v6("2001:2::1"), v6("2001:2::1")}));
+  EXPECT_EQ(parse6("2001:2::/112"), (Ipv6Range{v6("2001:2::"), v6("2001:2::ffff")}));
+  // Host bits are ignored, as for IPv4.
+  EXPECT_EQ(parse6("2001:2::1:5/112"), (Ipv6Range{v6("2001:2::1:0"), v6("2001:2::1:ffff")}));
+  EXPECT_EQ(parse6("2001:2::5/128"), (Ipv6Range{v6("2001:2::5"), v6("2001:2::5")}));
+  EXPECT_EQ(parse6("2001:2::/127"), (Ipv6Range{v6("2001:2::"), v6("2001:2::1")}));
+  EXPECT_EQ(parse6("2001:2::/48"), (Ipv6Range{v6("2001:2::"), v6("2001:2:0:ffff:ffff:ffff:ffff:ffff")}));
+  EXPECT_EQ(parse6("2001:2::/33"), (Ipv6Range{v6("2001:2::"), v6("2001:2:7fff:ffff:ffff:ffff:ffff:ffff")}));
+  EXPECT_EQ(parse6("::/0"), (Ipv6Range{v6("::"), v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")}));
+  EXPECT_EQ(parse6("2001:2::10-2001:2::1:0"), (Ipv6Range{v6("2001:2::10"), v6("2001:2::1:0")}));
+  EXPECT_EQ(parse6("::ffff:198.18.0.1"), (Ipv6Range{v6("::ffff:c612:1"), v6("::ffff:c612:1")}));
+}
+
+TEST(ParseTargetToken, Ipv6ErrorsNameTheTokenAndTheReason) {
+  EXPECT_EQ(error_of("2001:2::/129"), "invalid target '2001:2::/129': prefix length must be 0-128");
+  EXPECT_EQ(error_of("2001:2::/"), "invalid target '2001:2::/': prefix length must be 0-128");
+  EXPECT_EQ(error_of("2001:2::1::/64"),
+            "invalid target '2001:2::1::/64': '2001:2::1::' is not an IPv6 address: more than one '::'");
+  EXPECT_EQ(error_of("2001:2::9-2001:2::1"), "invalid target '2001:2::9-2001:2::1': range end is below its start");
+  EXPECT_NE(error_of("2001:2::1-2001:2::x").find("range end: '2001:2::x' is not an IPv6 address"),
+            std::string::npos);
+  EXPECT_NE(error_of("fe80::1%eth0").find("zone identifiers"), std::string::npos);
+  EXPECT_NE(error_of("2001:12345::1").find("more than four hex digits"), std::string::npos);
+}
+
+TEST(TargetSet, Ipv4IndicesFirstThenIpv6) {
+  const TargetSet set = build_target_set({"2001:2::/120", "198.18.0.0/30", "2001:2::1:0-2001:2::1:1"},
+                                         {"2001:2::80/121", "198.18.0.2"}, fake_resolver);
+  EXPECT_EQ(set.ipv4_size(), 3u);
+  EXPECT_EQ(set.ipv6_size(), 128u + 2);
+  EXPECT_EQ(set.size(), 133u);
+  EXPECT_EQ(set.at(2), ip(198, 18, 0, 3));
+  EXPECT_FALSE(set.is_ipv6(2));
+  EXPECT_TRUE(set.is_ipv6(3));
+  EXPECT_EQ(set.ipv6_at(3), v6("2001:2::"));
+  EXPECT_EQ(set.ipv6_at(3 + 127), v6("2001:2::7f"));
+  EXPECT_EQ(set.ipv6_at(3 + 128), v6("2001:2::1:0"));
+  EXPECT_EQ(set.address_at(0), net::IpAddress::v4(ip(198, 18, 0, 0)));
+  EXPECT_EQ(set.address_at(132), net::IpAddress(v6("2001:2::1:1")));
+  EXPECT_EQ(set.index_of(v6("2001:2::7f")), 130u);
+  EXPECT_FALSE(set.index_of(v6("2001:2::80")));
+  EXPECT_FALSE(set.index_of(v6("2001:2::1:2")));
+  EXPECT_FALSE(set.index_of(v6("::")));
+  EXPECT_EQ(set.index_of(net::IpAddress::v4(ip(198, 18, 0, 3))), 2u);
+  EXPECT_EQ(set.index_of(net::IpAddress(v6("2001:2::1:0"))), 131u);
+  for (std::uint64_t index = 0; index < set.size(); ++index) {
+    EXPECT_EQ(set.index_of(set.address_at(index)), index);
+  }
+  EXPECT_EQ(set.ipv6_ranges(), (std::vector<Ipv6Range>{{v6("2001:2::"), v6("2001:2::7f")},
+                                                      {v6("2001:2::1:0"), v6("2001:2::1:1")}}));
+}
+
+TEST(TargetSet, Ipv6MergesAndExcludesAtTheEndsOfTheSpace) {
+  // Adjacent and overlapping ranges merge; the last address of the space never overflows.
+  const TargetSet set = build_target_set(
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0/124", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffe0/124", "::/126",
+       "::4"},
+      {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::"}, fake_resolver);
+  EXPECT_EQ(set.ipv6_ranges(),
+            (std::vector<Ipv6Range>{{v6("::1"), v6("::4")},
+                                    {v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffe0"),
+                                     v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe")}}));
+  EXPECT_EQ(set.size(), 4u + 31);
+  const TargetSet none = build_target_set({"2001:2::/64"}, {"::/0"}, fake_resolver);
+  EXPECT_TRUE(none.empty());
+}
+
+TEST(TargetSet, RefusesMoreAddressesThanItCanIndex) {
+  EXPECT_THROW((void)build_target_set({"2001:2::/64"}, {}, fake_resolver), UsageError);
+  EXPECT_THROW((void)build_target_set({"::/0"}, {}, fake_resolver), UsageError);
+  EXPECT_THROW((void)build_target_set({"2001:2::/66", "2001:3::1"}, {}, fake_resolver), UsageError);
+  EXPECT_EQ(build_target_set({"2001:2::/66"}, {}, fake_resolver).size(), std::uint64_t{1} << 62);
+}
+
+TEST(ReadTargetFile, MixesIpv4AndIpv6) {
+  const std::string path = ::testing::TempDir() + "/mixed_targets_" + std::to_string(::getpid()) + ".txt";
+  {
+    std::ofstream file(path);
+    file << "# lab hosts\n198.18.0.1\n2001:2::1  # the IPv6 twin\n2001:2::100/120,198.18.1.0/24\n";
+  }
+  const std::vector<std::string> tokens = read_target_file(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(tokens, (std::vector<std::string>{"198.18.0.1", "2001:2::1", "2001:2::100/120", "198.18.1.0/24"}));
+  const TargetSet set = build_target_set(tokens, {}, fake_resolver);
+  EXPECT_EQ(set.ipv4_size(), 257u);
+  EXPECT_EQ(set.ipv6_size(), 257u);
 }
 
 }  // namespace

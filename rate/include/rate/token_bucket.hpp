@@ -32,6 +32,9 @@ class TokenBucket {
   [[nodiscard]] std::uint32_t take(Nanoseconds now) noexcept;
   /// Returns tokens taken but not used (the sender ran out of work), so they are not lost.
   void give_back(std::uint32_t tokens) noexcept;
+  /// From `now` on, tokens accrue at `packets_per_second` (> 0; an unlimited bucket stays
+  /// unlimited): what accrued until `now` is kept, the depth and batch size are unchanged.
+  void set_rate(double packets_per_second, Nanoseconds now) noexcept;
   /// Time from `now` until at least one token is available (0 when one already is).
   [[nodiscard]] Nanoseconds time_until_token(Nanoseconds now) const noexcept {
     return time_until_tokens(now, 1);
@@ -88,6 +91,8 @@ class Pacer {
   /// A whole batch (max_batch tokens), or 0 if `stop` was requested while waiting.
   [[nodiscard]] std::uint32_t next_batch(const std::stop_token& stop);
   void give_back(std::uint32_t tokens) noexcept { bucket_.give_back(tokens); }
+  /// The rate from now on (see TokenBucket::set_rate); the batch size stays.
+  void set_rate(double packets_per_second) { bucket_.set_rate(packets_per_second, clock_()); }
   [[nodiscard]] const TokenBucket& bucket() const noexcept { return bucket_; }
 
  private:
