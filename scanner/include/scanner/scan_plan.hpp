@@ -44,8 +44,15 @@ struct ScanPlan {
   SendBackend send_backend = SendBackend::kAuto;  ///< --send-backend
   unsigned transmit_threads = 1;  ///< --tx-threads
   bool offline = false;           ///< --offline: build and count probes, send nothing
+  /// --fixed-rate: send at `rate` whatever the answers say (no per-host pacing of rate-limited
+  /// hosts, no backing off a saturated path): today's fixed behaviour, for NIC benchmarks.
+  bool fixed_rate = false;
 
   std::string user;              ///< --user: drop to this user after opening raw handles ("" = nobody when root)
+
+  bool banners = false;           ///< --banners / -sV: the service stage on open TCP ports
+  unsigned banner_concurrency = 4096;  ///< --banner-concurrency: service connections in flight
+  double banner_timeout = 6.0;   ///< --banner-timeout: seconds per service connection, all phases
 
   std::vector<output::OutputTarget> outputs;
   bool only_open = false;

@@ -19,6 +19,9 @@ class Progress {
   static void announce(const std::string& send_path);
   /// "synscan: 12.3% sent, ... pps now ..." with the rates since the last line.
   void line();
+  /// Says which hosts were newly found to rate-limit their answers (Shared::pace_board), once
+  /// each, the first kMaxLimitLines of them by name; with the progress line or -v.
+  void report_limits();
   /// The closing summary: states, hosts up, probes and what became of the replies.
   void final_lines(const Totals& totals) const;
   [[nodiscard]] double elapsed_seconds() const noexcept;
@@ -31,6 +34,8 @@ class Progress {
   rate::Nanoseconds last_;
   std::uint64_t last_frames_ = 0;
   std::uint64_t last_bytes_ = 0;
+  std::uint32_t limits_reported_ = 0;
+  static constexpr std::uint32_t kMaxLimitLines = 10;
 };
 
 }  // namespace synscan::scanner::engine

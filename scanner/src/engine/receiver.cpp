@@ -22,7 +22,7 @@ Receiver::Receiver(const ScanPlan& plan, Resources& resources, Shared& shared)
   feed_ = std::make_unique<AnswerFeed>(
       shared.send_logs,
       answer_feed_capacity(resources.window.slot_count(), resources.order.hosts_per_group()),
-      rate::monotonic_now());
+      rate::monotonic_now(), &shared.pace_board);
 }
 
 void Receiver::run(const std::stop_token& stop) {

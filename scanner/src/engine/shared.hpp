@@ -14,6 +14,7 @@
 #include <mutex>
 #include <vector>
 
+#include "engine/pace_board.hpp"
 #include "engine/send_log.hpp"
 #include "scanner/rtt_estimator.hpp"
 #include "scanner/scan_plan.hpp"
@@ -134,6 +135,9 @@ struct Shared {
   /// [thread]: transmit thread t appends its batches, the receive thread drains them into its
   /// AnswerFeed (engine/answer_feed.hpp). Empty when nothing is fed.
   std::vector<std::unique_ptr<SendLog>> send_logs;
+  /// Hosts found rate-limited: the receive thread publishes, transmitters pace by it, the
+  /// progress line and the closing summary report it (engine/pace_board.hpp).
+  PaceBoard pace_board;
 };
 
 }  // namespace synscan::scanner::engine
