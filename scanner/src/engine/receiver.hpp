@@ -27,11 +27,13 @@ class Receiver {
     static_cast<Receiver*>(context)->handle_frame(frame);
   }
   void publish_drops() noexcept;
+  bool answer_arp(std::span<const std::byte> frame) noexcept;
 
   const ScanPlan& plan_;
   Resources& resources_;
   Shared& shared_;
   std::unique_ptr<AnswerFeed> feed_;  ///< null when shared.send_logs is empty
+  SendCounters arp_counters_;
 };
 
 }  // namespace synscan::scanner::engine
