@@ -53,11 +53,19 @@ void Progress::line() {
   const double eta = done > 0 ? elapsed / done - elapsed : 0;
   std::fprintf(stderr,
                "synscan: %5.1f%% sent, %.0f pps now (%.0f avg, %.3f Gbit/s), ETA %s, %llu open, "
-               "%llu capture drops, %llu send errors\n",
+               "%llu capture drops, %llu send errors%s\n",
                done * 100, pps_now, pps_average, gbps_now, format_duration(eta).c_str(),
                value(shared_.receive.open_found),
                value(shared_.receive.kernel_drops) + value(shared_.receive.interface_drops),
-               static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)));
+               static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)),
+               limited_suffix().c_str());
+}
+
+// ", 2 hosts rate-limited (paced)" once any host was found limiting its answers.
+std::string Progress::limited_suffix() const {
+  const std::uint32_t limited = shared_.pace_board.size();
+  if (limited == 0) return {};
+  return ", " + std::to_string(limited) + (limited == 1 ? " host" : " hosts") + " rate-limited (paced)";
 }
 
 void Progress::report_limits() {

@@ -3,6 +3,7 @@
 // relaxed loads) and the closing two-line summary.
 #include <cstdint>
 #include <string>
+#include <string>
 
 #include "engine/collector.hpp"
 #include "engine/shared.hpp"
@@ -22,6 +23,7 @@ class Progress {
   /// Says which hosts were newly found to rate-limit their answers (Shared::pace_board), once
   /// each, the first kMaxLimitLines of them by name; with the progress line or -v.
   void report_limits();
+  [[nodiscard]] std::string limited_suffix() const;
   /// The closing summary: states, hosts up, probes and what became of the replies.
   void final_lines(const Totals& totals) const;
   [[nodiscard]] double elapsed_seconds() const noexcept;

@@ -44,7 +44,8 @@ class Transmitter {
  private:
   using Nanoseconds = rate::Nanoseconds;
   enum class Phase : std::uint8_t { kSending, kWaiting, kFinalWait };
-  static constexpr unsigned kLookahead = 16;  // a power of two
+  static constexpr unsigned kLookahead = 32;  // a power of two
+  static constexpr unsigned kWalkChunk = 16;  // entries the walk computes at once (<= kLookahead / 2)
   static constexpr std::size_t kMaxFrame = 1536;
   struct ActiveGroup {
     GroupSlot at;
@@ -57,8 +58,9 @@ class Transmitter {
     // The group's host addresses by local host index, looked up once when the group opens: the
     // host permutation and the target list's binary search are then not paid per probe.
     std::vector<std::uint32_t> addresses;
-    // The walk runs kLookahead entries ahead of the sends, and each upcoming entry's state-table
-    // cell is prefetched when it is computed, so mark_sent finds it in cache.
+    // The walk runs kLookahead - kWalkChunk to kLookahead entries ahead of the sends (computed
+    // kWalkChunk at a time), and each upcoming entry's state-table cell is prefetched when it is
+    // computed, so mark_sent finds it in cache.
     std::array<std::uint64_t, kLookahead> ahead{};
     unsigned ahead_head = 0;
     unsigned ahead_count = 0;
@@ -96,7 +98,7 @@ class Transmitter {
   void send_batch(std::uint32_t budget);
   std::uint32_t fill_batch(std::uint32_t budget, Nanoseconds now, BatchCounts& counts);
   bool claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts);
-  std::uint32_t build(std::uint32_t target, std::uint64_t entry, std::byte* out) const noexcept;
+  std::uint32_t build(std::uint32_t target, std::uint32_t probe, std::byte* out) const noexcept;
   void end_pass(ActiveGroup& group);
   void start_pacing(ActiveGroup& group, Nanoseconds now);
   bool advance_paced(Nanoseconds now, Nanoseconds& wake);
