@@ -61,6 +61,7 @@ void collect_until_sent(const ScanPlan& plan, Shared& shared, Collector& collect
       for (std::jthread& thread : transmitters) thread.request_stop();
     }
     if (sent) break;
+    progress.report_path();
     if (plan.progress && std::chrono::steady_clock::now() >= next_progress) {
       next_progress += std::chrono::seconds(1);
       progress.line();

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "rate/path_rate.hpp"
+
 namespace synscan::scanner::engine {
 namespace {
 
@@ -17,6 +19,17 @@ std::string format_duration(double seconds) {
 
 unsigned long long value(const std::atomic<std::uint64_t>& counter) noexcept {
   return counter.load(std::memory_order_relaxed);
+}
+
+// ", path limited: holding 27000 pps" while the path controller holds the rate below --rate.
+std::string path_status(const PathPublished& path) {
+  const auto state = static_cast<rate::PathState>(path.state.load(std::memory_order_relaxed));
+  if (state == rate::PathState::kFull) return "";
+  char text[96];
+  std::snprintf(text, sizeof text, ", %s %.0f pps",
+                state == rate::PathState::kLimited ? "path limited: holding" : "answers fell: trying",
+                path.rate.load(std::memory_order_relaxed));
+  return text;
 }
 
 }  // namespace
@@ -47,11 +60,33 @@ void Progress::line() {
   const double eta = done > 0 ? elapsed / done - elapsed : 0;
   std::fprintf(stderr,
                "synscan: %5.1f%% sent, %.0f pps now (%.0f avg, %.3f Gbit/s), ETA %s, %llu open, "
-               "%llu capture drops, %llu send errors\n",
+               "%llu capture drops, %llu send errors%s\n",
                done * 100, pps_now, pps_average, gbps_now, format_duration(eta).c_str(),
                value(shared_.receive.open_found),
                value(shared_.receive.kernel_drops) + value(shared_.receive.interface_drops),
-               static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)));
+               static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)),
+               path_status(shared_.path).c_str());
+}
+
+void Progress::report_path() {
+  if (!(plan_.progress || plan_.verbosity > 0)) return;
+  const PathPublished& path = shared_.path;
+  const double fell_to = path.fell_to.load(std::memory_order_relaxed) * 100;
+  const double fell_above = path.fell_above.load(std::memory_order_relaxed);
+  const double now = path.rate.load(std::memory_order_relaxed);
+  if (!path_limit_reported_ && path.confirmed.load(std::memory_order_relaxed)) {
+    path_limit_reported_ = true;
+    std::fprintf(stderr, "synscan: answers fell to %.0f%% above %.0f pps: path limited, holding %.0f pps\n",
+                 fell_to, fell_above, now);
+  }
+  const std::uint32_t false_alarms = path.false_alarms.load(std::memory_order_relaxed);
+  if (false_alarms != false_alarms_reported_) {
+    false_alarms_reported_ = false_alarms;
+    std::fprintf(stderr,
+                 "synscan: answers fell to %.0f%% above %.0f pps but did not recover at a lower rate: "
+                 "not the path, back to %.0f pps\n",
+                 fell_to, fell_above, now);
+  }
 }
 
 void Progress::final_lines(const Totals& totals) const {
@@ -75,6 +110,23 @@ void Progress::final_lines(const Totals& totals) const {
       value(receive.not_ours) + value(receive.not_a_target), value(receive.parse_rejects),
       value(receive.kernel_drops) + value(receive.interface_drops),
       static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)));
+  path_summary();
+}
+
+// "synscan: path limited: ..." when the path controller backed off at least once.
+void Progress::path_summary() const {
+  const PathPublished& path = shared_.path;
+  const std::uint32_t backoffs = path.backoffs.load(std::memory_order_relaxed);
+  if (backoffs == 0) return;
+  const std::uint32_t false_alarms = path.false_alarms.load(std::memory_order_relaxed);
+  std::fprintf(stderr,
+               "synscan: %s: answers fell to %.0f%% above %.0f pps; %u back-off%s (lowest %.0f pps), "
+               "%u without recovery; %llu probes re-sent after losses\n",
+               path.confirmed.load(std::memory_order_relaxed) ? "path limited" : "no path limit confirmed",
+               path.fell_to.load(std::memory_order_relaxed) * 100,
+               path.fell_above.load(std::memory_order_relaxed), backoffs, backoffs == 1 ? "" : "s",
+               path.lowest.load(std::memory_order_relaxed), false_alarms,
+               static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::reprobes)));
 }
 
 }  // namespace synscan::scanner::engine

@@ -34,6 +34,7 @@ class Transmitter {
   enum class Phase : std::uint8_t { kSending, kWaiting, kFinalWait };
   static constexpr unsigned kLookahead = 16;  // a power of two
   static constexpr std::size_t kMaxFrame = 1536;
+  static constexpr unsigned kMaxExtraPasses = 3;  // re-probes after losses to the path, per group
   struct ActiveGroup {
     GroupSlot at;
     ScanOrder::GroupWalk walk;
@@ -50,12 +51,18 @@ class Transmitter {
     std::array<std::uint64_t, kLookahead> ahead{};
     unsigned ahead_head = 0;
     unsigned ahead_count = 0;
+    // Re-probing after losses to the path (Shared::path): when the group was opened, how many
+    // passes it was given beyond --retries, and when the last of them started.
+    Nanoseconds opened_ns{0};
+    unsigned extra_passes = 0;
+    Nanoseconds covered_lossy_ns{0};
     /// The next entry of the current pass; false when the pass is over.
     bool next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept;
   };
   struct BatchCounts {
     std::uint64_t first_pass = 0;
     std::uint64_t retries = 0;
+    std::uint64_t reprobes = 0;  ///< of the retries: extra passes after losses to the path
   };
   using Groups = std::deque<ActiveGroup>;
 
@@ -68,6 +75,8 @@ class Transmitter {
   bool claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts);
   std::uint32_t build(std::uint32_t target, std::uint64_t entry, std::byte* out) const noexcept;
   void end_pass(ActiveGroup& group);
+  [[nodiscard]] bool reprobe_after_loss(ActiveGroup& group, Nanoseconds now);
+  void follow_path_rate();
   void hand_over(const ActiveGroup& group, bool interrupted);
   void finish_interrupted();
 
@@ -87,6 +96,7 @@ class Transmitter {
   Groups::iterator sending_;
   std::vector<std::vector<std::uint32_t>> spare_addresses_;
   rate::Pacer pacer_;
+  double paced_rate_;  ///< the rate (all threads) pacer_ was last set to; Shared::path may lower it
   // Frames are packed one after another (64-byte aligned) so a batch of 58-byte SYNs spans
   // 16 KiB, not max_batch * kMaxFrame: the kernel's copy and our writes stay in L1/L2.
   std::vector<std::byte> frame_memory_;
