@@ -79,6 +79,7 @@ ScanOutcome run(const ScanPlan& plan, std::vector<std::unique_ptr<output::Result
   Collector collector(plan, resources, writers, resume);
   collector.begin();
   Progress progress(plan, resources.order, shared);
+  if (plan.progress && !resources.send_path.empty()) Progress::announce(resources.send_path);
   {
     Receiver receiver(plan, resources, shared);
     std::jthread receive_thread([&](std::stop_token stop) {

@@ -16,6 +16,7 @@
 #include "net/port_ranges.hpp"
 #include "output/top_ports.hpp"
 #include "scanner/errors.hpp"
+#include "send_backend.hpp"
 
 namespace synscan::scanner {
 namespace {
@@ -163,18 +164,23 @@ const OptionSpec kOptions[] = {
     {"udp-payloads", '\0', "", "", "FILE", "more UDP payloads (format in README)", G::kScan, K::kValue,
      R::kStored, [](Text t, Values& v) { v.plan.udp_payloads_file = t; },
      [](const Plan& p) { return unless_empty(p.udp_payloads_file); }},
-    {"send-backend", '\0', "", "", "mmsg|libnet",
-     "mmsg (sendmmsg on AF_PACKET, default) or libnet (one write per frame)", G::kScan, K::kValue, R::kStored,
+    {"send-backend", '\0', "", "", "auto|xdp|mmsg|libnet",
+     "auto (default: xdp where AF_XDP works, else mmsg), xdp (AF_XDP TX rings), mmsg (sendmmsg on "
+     "AF_PACKET) or libnet (one write per frame)", G::kScan, K::kValue, R::kStored,
      [](Text t, Values& v) {
        if (t == "mmsg" || t == "sendmmsg") {
          v.plan.send_backend = SendBackend::kPacketMmsg;
        } else if (t == "libnet") {
          v.plan.send_backend = SendBackend::kLibnet;
+       } else if (t == "xdp") {
+         v.plan.send_backend = SendBackend::kXdp;
+       } else if (t == "auto") {
+         v.plan.send_backend = SendBackend::kAuto;
        } else {
-         throw UsageError("invalid --send-backend '" + t + "': expected mmsg or libnet");
+         throw UsageError("invalid --send-backend '" + t + "': expected auto, xdp, mmsg or libnet");
        }
      },
-     [](const Plan& p) -> Shown { return p.send_backend == SendBackend::kLibnet ? "libnet" : "mmsg"; }},
+     [](const Plan& p) -> Shown { return send_backend_name(p.send_backend); }},
     {"tx-threads", '\0', "", "", "N", "transmit threads (default: 1; 2 on 2+ cores with --rate max or above 200000)",
      G::kScan, K::kValue, R::kStored,
      [](Text t, Values& v) {

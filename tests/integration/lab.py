@@ -439,6 +439,7 @@ class Lab:
     listen_ports: tuple = LISTEN_PORTS
     udp_listen_ports: tuple = UDP_LISTEN_PORTS
     extra_namespaces: tuple = ()   # made by a test (e.g. more hosts on the link); removed by down()
+    queues: int = 1                # TX/RX queues of each veth end (AF_XDP: one per transmit thread)
     conntrack: Optional[tuple] = None   # (entries, lifetime ms): a stateful device in the path
     verbose: bool = False
 
@@ -520,8 +521,9 @@ class Lab:
             self._sysctl(ns, "net.ipv6.conf.all.disable_ipv6", 1)
             _run(["ip", "-n", ns, "link", "set", "lo", "up"])
         # created directly inside the namespaces: never visible in the root namespace
-        _run(["ip", "-n", S, "link", "add", self.veth_scanner, "type", "veth",
-              "peer", "name", self.veth_target, "netns", T])
+        queues = ["numtxqueues", str(self.queues), "numrxqueues", str(self.queues)] if self.queues > 1 else []
+        _run(["ip", "-n", S, "link", "add", self.veth_scanner, *queues, "type", "veth",
+              "peer", "name", self.veth_target, *queues, "netns", T])
         plen = self.link_net.prefixlen
         _run(["ip", "-n", S, "addr", "add", f"{self.scanner_addr}/{plen}", "dev", self.veth_scanner])
         _run(["ip", "-n", T, "addr", "add", f"{self.target_addr}/{plen}", "dev", self.veth_target])

@@ -12,10 +12,12 @@ SYNSCAN_REQUIRE_LAB is set: then 1).
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,8 +47,68 @@ def scan_test(lab: labmod.Lab, args) -> bool:
                  or check_scan.check_summary_counts(exp, run))
     ok = check_scan.summarize(exp, tallies, run, also_ok=bool(counts_ok))
     print(f"target namespace saw {lab.probe_counter()} packets for the prefix")
+    with open(os.path.join(outdir, "synscan.stderr")) as err:
+        args.first_stderr_line = err.readline().strip()  # xdp_checks: it names the backend
     if ok and not args.outdir and not args.keep:
         shutil.rmtree(outdir, ignore_errors=True)
+    return ok
+
+
+def af_xdp_available() -> bool:
+    try:
+        socket.socket(44, socket.SOCK_RAW, 0).close()  # AF_XDP
+    except OSError as error:
+        return error.errno != errno.EAFNOSUPPORT
+    return True
+
+
+def xdp_checks(lab: labmod.Lab, args) -> bool:
+    """After the xdp scan: its first stderr line named the backend; asking for more AF_XDP sockets
+    than the veth has queues, or for a queue another synscan holds, is exit 2 with one line naming
+    why; auto then takes mmsg and says why."""
+    ok = True
+
+    def check(cond: bool, what: str):
+        nonlocal ok
+        print(f"[xdp] {'ok' if cond else 'FAIL'}: {what}")
+        ok = ok and cond
+
+    first = args.first_stderr_line
+    check(first.startswith(f"synscan: sending with xdp (AF_XDP ") and f"of {lab.veth_scanner})" in first,
+          f"the first stderr line names the backend: {first!r}")
+    small = ["198.18.3.0/30", "-p", "22", "--wait", "0", "--rate", "1000"]
+    more = str(args.tx_threads + 1)
+    p = subprocess.run(lab.in_scanner(args.synscan, *small, "--send-backend", "xdp", "--tx-threads", more),
+                       capture_output=True, text=True, timeout=60)
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 2 and len(lines) == 1 and "TX queue" in p.stderr,
+          f"--send-backend xdp --tx-threads {more} on {args.tx_threads} queue(s): exit {p.returncode}, {lines}")
+    p = subprocess.run(lab.in_scanner(args.synscan, *small, "--tx-threads", more),
+                       capture_output=True, text=True, timeout=60)
+    first = p.stderr.splitlines()[0] if p.stderr else ""
+    check(p.returncode == 0 and first.startswith("synscan: sending with mmsg") and "AF_XDP unavailable" in first,
+          f"auto with {more} threads falls back to mmsg and says why: exit {p.returncode}, {first!r}")
+    # A synscan holding queue 0 (slow enough to outlast the check) makes the queue taken.
+    holder_dir = tempfile.mkdtemp(prefix=f"synscan-xdp-{lab.id}-")  # its output and resume file
+    holder = subprocess.Popen(lab.in_scanner(args.synscan, "198.18.3.0/24", "-p", "1-100", "--rate", "200",
+                                             "--send-backend", "xdp", "-oJ", os.path.join(holder_dir, "out.jsonl")),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=holder_dir)
+    try:
+        started = holder.stderr.readline()
+        p = subprocess.run(lab.in_scanner(args.synscan, *small, "--send-backend", "xdp"),
+                           capture_output=True, text=True, timeout=60)
+        lines = p.stderr.strip().splitlines()
+        check(started.startswith("synscan: sending with xdp") and p.returncode == 2 and len(lines) == 1
+              and "taken" in p.stderr,
+              f"a second xdp synscan on a taken queue: exit {p.returncode}, {lines} (holder: {started.strip()!r})")
+    finally:
+        holder.send_signal(signal.SIGINT)
+        try:
+            holder.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            holder.kill()
+            holder.communicate()
+        shutil.rmtree(holder_dir, ignore_errors=True)
     return ok
 
 
@@ -128,6 +190,11 @@ def main(argv=None) -> int:
     ap.add_argument("-sU", dest="udp", action="store_true", help="UDP scan (with -sS: both in one run)")
     ap.add_argument("--outdir", help="keep the outputs here (default: a temp dir, removed on pass)")
     ap.add_argument("--keep", action="store_true", help="keep the temp outputs on pass too")
+    ap.add_argument("--send-backend", choices=("xdp",),
+                    help="scan with --send-backend xdp (one AF_XDP socket per --tx-threads on a veth with as many "
+                         "queues); the first stderr line must name it, and the refusals are checked too; "
+                         "skipped on kernels without AF_XDP")
+    ap.add_argument("--tx-threads", type=int, default=1, help="with --send-backend: transmit threads = veth queues")
     ap.add_argument("--requires-privileges", action="store_true",
                     help="run synscan as nobody: expect exit 2, one error line, no packets")
     args = ap.parse_args(argv)
@@ -135,11 +202,22 @@ def main(argv=None) -> int:
     refused = labmod.test_preflight(args.synscan)
     if refused is not None:
         return refused
-    lab = labmod.Lab(prefix=args.prefix, loss=args.loss)
+    if args.send_backend == "xdp":
+        if not af_xdp_available():
+            # A kernel limitation, not a lab failure: skipped even under SYNSCAN_REQUIRE_LAB.
+            print("SKIP: this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS): the xdp backend cannot be tested")
+            return 77
+        args.extra = f"{args.extra} --send-backend xdp --tx-threads {args.tx_threads}"
+    lab = labmod.Lab(prefix=args.prefix, loss=args.loss, queues=args.tx_threads if args.send_backend else 1)
     lifeline = labmod.spawn_reaper(lab)  # removes the lab even if we are SIGKILLed
     try:
         lab.up()
-        ok = privileges_test(lab, args) if args.requires_privileges else scan_test(lab, args)
+        if args.requires_privileges:
+            ok = privileges_test(lab, args)
+        else:
+            ok = scan_test(lab, args)
+            if args.send_backend == "xdp":
+                ok = xdp_checks(lab, args) and ok
     finally:
         lab.down()
         os.close(lifeline)

@@ -18,8 +18,9 @@ namespace synscan::scanner {
 
 struct ResumeState;
 
-/// How probes leave (--send-backend): batched sendmmsg on AF_PACKET, or one libnet_write per frame.
-enum class SendBackend : std::uint8_t { kPacketMmsg, kLibnet };
+/// How probes leave (--send-backend): batched sendmmsg on AF_PACKET, one libnet_write per frame,
+/// AF_XDP TX rings, or auto (AF_XDP where it works, otherwise sendmmsg).
+enum class SendBackend : std::uint8_t { kPacketMmsg, kLibnet, kXdp, kAuto };
 
 struct ScanPlan {
   TargetSet targets;
@@ -40,7 +41,7 @@ struct ScanPlan {
   std::optional<std::uint16_t> source_port;     ///< -g: pin the source port
   std::optional<net::MacAddress> router_mac; ///< --router-mac
   std::uint8_t ttl = 64;
-  SendBackend send_backend = SendBackend::kPacketMmsg;  ///< --send-backend
+  SendBackend send_backend = SendBackend::kAuto;  ///< --send-backend
   unsigned transmit_threads = 1;  ///< --tx-threads
   bool offline = false;           ///< --offline: build and count probes, send nothing
 

@@ -38,6 +38,10 @@ double Progress::elapsed_seconds() const noexcept {
   return std::chrono::duration<double>(rate::monotonic_now() - started_).count();
 }
 
+void Progress::announce(const std::string& send_path) {
+  std::fprintf(stderr, "synscan: sending with %s\n", send_path.c_str());
+}
+
 void Progress::line() {
   const rate::Nanoseconds now = rate::monotonic_now();
   const double elapsed = std::chrono::duration<double>(now - started_).count();

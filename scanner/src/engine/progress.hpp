@@ -2,6 +2,7 @@
 // The progress stage, on the calling thread: the once-a-second stderr line (counters read with
 // relaxed loads) and the closing two-line summary.
 #include <cstdint>
+#include <string>
 
 #include "engine/collector.hpp"
 #include "engine/shared.hpp"
@@ -14,6 +15,8 @@ class Progress {
   Progress(const ScanPlan& plan, const ScanOrder& order, const Shared& shared) noexcept
       : plan_(plan), order_(order), shared_(shared), started_(rate::monotonic_now()), last_(started_) {}
 
+  /// The first progress line, before anything is sent: "synscan: sending with <send_path>".
+  static void announce(const std::string& send_path);
   /// "synscan: 12.3% sent, ... pps now ..." with the rates since the last line.
   void line();
   /// Says once what the path controller found (Shared::path): a limit confirmed, or a fall of the

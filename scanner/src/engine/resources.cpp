@@ -15,6 +15,7 @@
 #include "frame_sender.hpp"
 #include "net/ipv4_address.hpp"
 #include "privileges.hpp"
+#include "send_backend.hpp"
 #include "scanner/errors.hpp"
 #include "scanner/resume.hpp"
 
@@ -193,16 +194,9 @@ Resources::Resources(const ScanPlan& plan, std::unique_ptr<InjectedLink> link)
   }
   capture_link = *parsed_link;
   source = make_pcap_source(std::move(capture));
-  const packet::LinkHeader link_header = network.hop.link_header;
-  if (plan.send_backend == SendBackend::kLibnet && link_header != packet::LinkHeader::kEthernet) {
-    throw UsageError("--send-backend libnet writes Ethernet frames; " + network.hop.interface +
-                     " carries bare IP (use the default backend)");
-  }
-  for (unsigned thread = 0; thread < transmit_threads; ++thread) {
-    senders.push_back(plan.send_backend == SendBackend::kLibnet
-                          ? make_libnet_sender(network.hop.interface)
-                          : make_packet_socket_sender(network.hop.interface_index, link_header));
-  }
+  OpenedSenders opened = open_senders(plan, network.hop, transmit_threads);
+  senders = std::move(opened.senders);
+  send_path = std::move(opened.description);
   const DroppedPrivileges dropped = drop_privileges(plan.user);
   spdlog::info("running as {} (uid {}, gid {}) with no capabilities",
                dropped.user.empty() ? "the invoking user" : dropped.user, dropped.uid, dropped.gid);

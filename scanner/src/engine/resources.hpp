@@ -4,6 +4,7 @@
 // failures, before anything is sent.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "arp_sweep.hpp"
@@ -47,6 +48,9 @@ class Resources {
   ScanWindow window;
   unsigned transmit_threads;
   std::vector<std::unique_ptr<FrameSender>> senders;  ///< one per transmit thread
+  /// Which backend the senders are (and why not AF_XDP, under auto); empty when nothing goes to
+  /// the network (an injected link, --offline).
+  std::string send_path;
   std::unique_ptr<FrameSource> source;                ///< replies (never null)
   packet::LinkType capture_link = packet::LinkType::kEthernet;  ///< how `source` frames start
 };
