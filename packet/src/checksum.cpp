@@ -73,4 +73,38 @@ bool ipv4_checksums_valid(std::span<const std::byte> ipv4_packet) noexcept {
   return ones_complement_sum(l4, pseudo_header) == 0xFFFF;
 }
 
+std::uint32_t ipv6_pseudo_header_sum(Ipv6View source, Ipv6View destination,
+                                     std::uint32_t upper_layer_length,
+                                     std::uint8_t next_header) noexcept {
+  std::uint64_t sum = std::uint64_t{upper_layer_length >> 16} + (upper_layer_length & 0xFFFF) +
+                      next_header;
+  for (std::size_t at = 0; at < 16; at += 2) {
+    sum += wire::load_big_endian16(source.data() + at);
+    sum += wire::load_big_endian16(destination.data() + at);
+  }
+  return wire::fold_ones_complement(sum);
+}
+
+bool ipv6_checksums_valid(std::span<const std::byte> ipv6_packet) noexcept {
+  if (ipv6_packet.size() < kIpv6HeaderSize) return false;
+  const std::byte* header = ipv6_packet.data();
+  if (wire::load8(header) >> 4 != 6) return false;
+  const std::size_t payload_length = wire::load_big_endian16(header + 4);
+  if (kIpv6HeaderSize + payload_length > ipv6_packet.size()) return false;
+  const std::uint8_t next_header = wire::load8(header + 6);
+  const std::span<const std::byte> l4 = ipv6_packet.subspan(kIpv6HeaderSize, payload_length);
+  if (next_header != kProtocolTcp && next_header != kProtocolUdp &&
+      next_header != kProtocolIcmpv6) {
+    return true;
+  }
+  const std::size_t minimum =
+      next_header == kProtocolTcp ? 20 : (next_header == kProtocolUdp ? 8 : 4);
+  if (l4.size() < minimum) return false;
+  if (next_header == kProtocolUdp && wire::load_big_endian16(l4.data() + 6) == 0) return false;
+  const std::uint32_t pseudo_header = ipv6_pseudo_header_sum(
+      ipv6_packet.subspan<8, 16>(), ipv6_packet.subspan<24, 16>(),
+      static_cast<std::uint32_t>(l4.size()), next_header);
+  return ones_complement_sum(l4, pseudo_header) == 0xFFFF;
+}
+
 }  // namespace synscan::packet

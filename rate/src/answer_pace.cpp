@@ -82,12 +82,12 @@ void HostPaceDetector::on_sent(std::uint32_t host, Nanoseconds now, std::uint32_
   entry.last_event_ns = now.count();
 }
 
-void HostPaceDetector::on_reply(std::uint32_t host, ReplyKind kind, Nanoseconds now) noexcept {
+bool HostPaceDetector::on_reply(std::uint32_t host, ReplyKind kind, Nanoseconds now) noexcept {
   Host& entry = find_or_insert(host, now);
   entry.last_event_ns = now.count();
   if (kind == ReplyKind::Positive) {
     ++entry.positives;
-    return;
+    return false;
   }
   ++entry.errors;
   if (entry.errors == config_.burst_answers + 1) {  // first steady answer: the measure starts
@@ -101,6 +101,7 @@ void HostPaceDetector::on_reply(std::uint32_t host, ReplyKind kind, Nanoseconds 
     entry.max_gap = std::max(entry.max_gap, gap);
   }
   entry.last_answer_ns = now.count();
+  return entry.steady_gaps + 1 >= config_.min_steady_answers;
 }
 
 HostPaceReport HostPaceDetector::report(std::uint32_t host) const noexcept {

@@ -60,6 +60,7 @@ void collect_until_sent(const ScanPlan& plan, Shared& shared, Collector& collect
       stop_requested = true;
       for (std::jthread& thread : transmitters) thread.request_stop();
     }
+    progress.report_limits();
     if (sent) break;
     progress.report_path();
     if (plan.progress && std::chrono::steady_clock::now() >= next_progress) {
@@ -74,8 +75,9 @@ ScanOutcome run(const ScanPlan& plan, std::vector<std::unique_ptr<output::Result
   ResumeRecorder resume(plan);  // first: the file is created before the privilege drop
   Resources resources(plan, std::move(link));
   const double rate_per_thread = plan.rate / resources.transmit_threads;
+  // --fixed-rate: no send logs, so nothing feeds the detectors and nothing adapts.
   Shared shared(resources.transmit_threads, plan,
-                send_log_words(rate_per_thread, rate::batch_size_for_rate(rate_per_thread)));
+                plan.fixed_rate ? 0 : send_log_words(rate_per_thread, rate::batch_size_for_rate(rate_per_thread)));
   Collector collector(plan, resources, writers, resume);
   collector.begin();
   Progress progress(plan, resources.order, shared);

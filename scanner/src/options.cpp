@@ -158,6 +158,10 @@ const OptionSpec kOptions[] = {
        if (p.shard.count <= 1) return std::nullopt;
        return format_number(p.shard.index) + '/' + format_number(p.shard.count);
      }},
+    {"fixed-rate", '\0', "", "defeat-icmp-ratelimit", "",
+     "send at --rate whatever the answers: no slowing down for hosts that rate-limit their answers",
+     G::kScan, K::kFlag, R::kStored, [](Text, Values& v) { v.plan.fixed_rate = true; },
+     [](const Plan& p) { return flag(p.fixed_rate); }},
     {"ttl", '\0', "", "", "N", "IP TTL of probes (default 64)", G::kScan, K::kValue, R::kStored,
      [](Text t, Values& v) { v.plan.ttl = parse_number<std::uint8_t>(t, "--ttl", 1, 255); },
      [](const Plan& p) -> Shown { return format_number(p.ttl); }},

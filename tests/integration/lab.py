@@ -690,6 +690,29 @@ REQUIRE_LAB_ENV = "SYNSCAN_REQUIRE_LAB"
 LAB_TOOLS = ("ip", "nft", "tcpdump", "setpriv")
 
 
+# Linux's default ICMP error limits (issue 13): one error a second per peer after a burst of 6,
+# under a global 1000/s with a burst of 50. `Lab.up` turns them off in the target namespace.
+KERNEL_ICMP_LIMITS = (("net.ipv4.icmp_ratelimit", 1000), ("net.ipv4.icmp_msgs_per_sec", 1000),
+                      ("net.ipv4.icmp_msgs_burst", 50))
+
+
+def restore_kernel_icmp_limits(namespace: str) -> None:
+    """Puts KERNEL_ICMP_LIMITS back in `namespace` (written there only). Raises LabError when a key
+    is not per network namespace on this kernel (the write would reach the root namespace)."""
+    def read(key: str, ns: Optional[str]) -> str:
+        path = "/proc/sys/" + key.replace(".", "/")
+        cmd = ["ip", "netns", "exec", ns, "cat", path] if ns else ["cat", path]
+        return _run(cmd).stdout.strip()
+    for key, value in KERNEL_ICMP_LIMITS:
+        root = read(key, None)
+        _run(["ip", "netns", "exec", namespace, "sh", "-c",
+              f'echo {value} > /proc/sys/{key.replace(".", "/")}'])
+        if read(key, namespace) != str(value):
+            raise LabError(f"{key} reads {read(key, namespace)} in {namespace} after writing {value}")
+        if read(key, None) != root:
+            raise LabError(f"the root namespace's {key} changed: not per network namespace here")
+
+
 def lab_required() -> bool:
     return os.environ.get(REQUIRE_LAB_ENV, "") not in ("", "0")
 

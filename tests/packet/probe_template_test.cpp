@@ -463,14 +463,20 @@ TEST(ProbeTemplates, WriteDoesNotAllocate) {
 #endif
   const TcpSynTemplate syn(addressing(), TcpSynOptions{});
   const UdpTemplate udp(addressing(), Bytes(40, std::byte{0x33}));
-  Bytes syn_out(syn.size());
-  Bytes udp_out(udp.size());
+  const Ipv6TcpSynTemplate syn6(addressing(), TcpSynOptions{});
+  const Ipv6UdpTemplate udp6(addressing(), Bytes(40, std::byte{0x33}), CookieEcho{0, 0, 2});
+  Bytes syn_out(syn6.size());
+  Bytes udp_out(udp6.size());
   std::size_t allocations = 0;
   {
     const AllocationCounter counter;
+    Ipv6Bytes destination6{};
     for (std::uint32_t index = 0; index < 1000; ++index) {
       syn.write(syn_out.data(), index * 2654435761u, static_cast<std::uint16_t>(index), 443, index);
       udp.write(udp_out.data(), index * 2654435761u, static_cast<std::uint16_t>(index), 53);
+      destination6[15] = static_cast<std::byte>(index);
+      syn6.write(syn_out.data(), destination6, static_cast<std::uint16_t>(index), 443, index);
+      udp6.write(udp_out.data(), destination6, static_cast<std::uint16_t>(index), 53, index);
     }
     allocations = counter.count();
   }

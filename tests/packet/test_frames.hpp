@@ -2,6 +2,7 @@
 // Test-only frame assembly, independent of the library: byte arrays written field by field and a
 // reference checksum kept as plain as possible (RFC 1071 section 4.1 done with 32-bit sums), so
 // that library output is compared with something it did not compute itself.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -165,6 +166,99 @@ inline Bytes frame_of(const Ipv4Fields& ip, std::span<const std::byte> l4,
   Bytes frame = ethernet_header(ethertype);
   append(frame, ipv4_header(ip, l4.size()));
   append(frame, l4);
+  return frame;
+}
+
+// ---- IPv6 ----------------------------------------------------------------------------------
+
+using Address6 = std::array<std::byte, 16>;
+
+/// An address from its eight text groups (2001:2::1 is {0x2001, 2, 0, 0, 0, 0, 0, 1}).
+inline Address6 address6(std::initializer_list<unsigned> groups) {
+  Address6 bytes{};
+  std::size_t index = 0;
+  for (const unsigned group : groups) {
+    bytes[index++] = std::byte((group >> 8) & 0xFF);
+    bytes[index++] = std::byte(group & 0xFF);
+  }
+  return bytes;
+}
+
+/// RFC 8200 section 8.1 pseudo-header: both addresses, 32-bit upper-layer length, next header.
+inline std::uint32_t pseudo_header_sum6(const Address6& source, const Address6& destination,
+                                        unsigned next_header, std::size_t l4_length) {
+  std::uint32_t sum = 0;
+  for (std::size_t index = 0; index < 16; index += 2) {
+    sum += get16(source, index) + get16(destination, index);
+  }
+  sum += static_cast<std::uint32_t>(l4_length >> 16) +
+         static_cast<std::uint32_t>(l4_length & 0xFFFF);
+  return sum + next_header;
+}
+
+struct Ipv6Fields {
+  Address6 source{};
+  Address6 destination{};
+  unsigned next_header = 6;
+  unsigned hop_limit = 64;
+  unsigned traffic_class = 0;
+  std::uint32_t flow_label = 0;
+};
+
+/// IPv6 fixed header for `payload_length` bytes after it.
+inline Bytes ipv6_header(const Ipv6Fields& fields, std::size_t payload_length) {
+  Bytes bytes;
+  append32(bytes, 6u << 28 | (fields.traffic_class & 0xFF) << 20 | (fields.flow_label & 0xFFFFF));
+  append16(bytes, static_cast<unsigned>(payload_length));
+  append8(bytes, fields.next_header);
+  append8(bytes, fields.hop_limit);
+  append(bytes, fields.source);
+  append(bytes, fields.destination);
+  return bytes;
+}
+
+inline Bytes tcp_segment6(const Address6& source, const Address6& destination,
+                          const TcpFields& fields) {
+  Bytes bytes = tcp_segment(0, 0, fields);
+  set16(bytes, 16, 0);
+  set16(bytes, 16,
+        reference_checksum(bytes, pseudo_header_sum6(source, destination, 6, bytes.size())));
+  return bytes;
+}
+
+/// UDP over IPv6; a computed checksum of 0 is sent as 0xFFFF.
+inline Bytes udp_datagram6(const Address6& source, const Address6& destination,
+                           unsigned source_port, unsigned destination_port,
+                           std::span<const std::byte> payload) {
+  Bytes bytes = udp_datagram(0, 0, source_port, destination_port, payload);
+  set16(bytes, 6, 0);
+  std::uint16_t checksum =
+      reference_checksum(bytes, pseudo_header_sum6(source, destination, 17, bytes.size()));
+  if (checksum == 0) checksum = 0xFFFF;
+  set16(bytes, 6, checksum);
+  return bytes;
+}
+
+/// ICMPv6 message (type, code, 4 bytes of `word`, body) with its checksum over the pseudo-header.
+inline Bytes icmpv6_message(const Address6& source, const Address6& destination, unsigned type,
+                            unsigned code, std::uint32_t word, std::span<const std::byte> body) {
+  Bytes bytes;
+  append8(bytes, type);
+  append8(bytes, code);
+  append16(bytes, 0);
+  append32(bytes, word);
+  append(bytes, body);
+  set16(bytes, 2,
+        reference_checksum(bytes, pseudo_header_sum6(source, destination, 58, bytes.size())));
+  return bytes;
+}
+
+/// Ethernet (ethertype 86DD) + IPv6 + `payload` as one frame.
+inline Bytes frame_of6(const Ipv6Fields& ip, std::span<const std::byte> payload,
+                       unsigned ethertype = 0x86DD) {
+  Bytes frame = ethernet_header(ethertype);
+  append(frame, ipv6_header(ip, payload.size()));
+  append(frame, payload);
   return frame;
 }
 

@@ -129,6 +129,64 @@ TEST(AnswerFeed, SendsFromTheLogsAndTheTargetsOwnErrorsMakeALimitedHost) {
   EXPECT_EQ(feed.sends_seen(), 150u);
 }
 
+TEST(AnswerFeed, ALimitedHostIsPublishedOnceItsEstimateSettles) {
+  std::vector<std::unique_ptr<SendLog>> logs;
+  logs.push_back(std::make_unique<SendLog>(4096));
+  PaceBoard board;
+  AnswerFeed feed(logs, 1024, Nanoseconds{0}, &board);
+  linux_timeline(feed, *logs[0], AnswerSource::kTarget);
+  ASSERT_EQ(board.size(), 1u);
+  EXPECT_EQ(board.at(0).host, kHost);
+  EXPECT_EQ(board.at(0).kind, PaceBoard::Kind::kIcmp);
+  ASSERT_TRUE(board.rate_of(kHost).has_value());
+  EXPECT_NEAR(*board.rate_of(kHost), 1.0, 0.1);
+}
+
+TEST(AnswerFeed, AnUnlimitedHostIsNeverPublished) {
+  std::vector<std::unique_ptr<SendLog>> logs;
+  logs.push_back(std::make_unique<SendLog>(4096));
+  PaceBoard board;
+  AnswerFeed feed(logs, 1024, Nanoseconds{0}, &board);
+  const std::vector<std::uint32_t> one{kHost};
+  for (int tick = 0; tick < 150; ++tick) {  // every probe answered with a RST
+    const Nanoseconds now = milliseconds(10 * tick);
+    ASSERT_TRUE(logs[0]->append(now, one));
+    feed.drain_sends();
+    feed.on_answer(kHost, output::Reason::kReset, AnswerSource::kTarget, now + milliseconds(1));
+  }
+  EXPECT_EQ(board.size(), 0u);
+  EXPECT_FALSE(board.rate_of(kHost).has_value());
+}
+
+TEST(PaceBoard, PublishesUpdatesAndKeepsPublicationOrder) {
+  PaceBoard board;
+  EXPECT_TRUE(board.publish(7, 1.0, PaceBoard::Kind::kIcmp));
+  EXPECT_TRUE(board.publish(3, 200.0, PaceBoard::Kind::kRst));
+  EXPECT_TRUE(board.publish(7, 1.5, PaceBoard::Kind::kIcmp));  // a new estimate, same host
+  ASSERT_EQ(board.size(), 2u);
+  EXPECT_EQ(board.at(0).host, 7u);
+  EXPECT_NEAR(board.at(0).answers_per_second, 1.5, 0.01);
+  EXPECT_EQ(board.at(1).host, 3u);
+  EXPECT_EQ(board.at(1).kind, PaceBoard::Kind::kRst);
+  EXPECT_NEAR(*board.rate_of(3), 200.0, 0.01);
+  EXPECT_FALSE(board.rate_of(4).has_value());
+  EXPECT_FALSE(board.rate_of(0).has_value());
+  EXPECT_TRUE(board.publish(0, 0.5, PaceBoard::Kind::kIcmp));  // host 0 is a host like any other
+  ASSERT_TRUE(board.rate_of(0).has_value());
+  EXPECT_NEAR(*board.rate_of(0), 0.5, 0.01);
+}
+
+TEST(PaceBoard, AFullBoardRefusesAndCounts) {
+  PaceBoard board;
+  for (std::uint32_t host = 1; host <= PaceBoard::kCapacity; ++host) {
+    ASSERT_TRUE(board.publish(host, 1.0, PaceBoard::Kind::kIcmp));
+  }
+  EXPECT_FALSE(board.publish(0xFFFF'0000, 1.0, PaceBoard::Kind::kIcmp));
+  EXPECT_EQ(board.full(), 1u);
+  EXPECT_EQ(board.size(), PaceBoard::kCapacity);
+  EXPECT_TRUE(board.publish(17, 2.0, PaceBoard::Kind::kIcmp));  // updates still work
+}
+
 TEST(AnswerFeed, ErrorsFromARouterNeverReachTheHostDetector) {
   std::vector<std::unique_ptr<SendLog>> logs;
   logs.push_back(std::make_unique<SendLog>(4096));

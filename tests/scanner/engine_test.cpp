@@ -156,6 +156,8 @@ ScanPlan test_plan() {
   plan.min_rtt_timeout = 0.2;
   plan.max_rtt_timeout = 1.0;
   plan.seed = 7;
+  // The exact try counts below are the fixed behaviour; per-host pacing has its own test.
+  plan.fixed_rate = true;
   plan.progress = false;
   plan.command_line = "synscan engine_test";
   return plan;
@@ -321,6 +323,27 @@ TEST(Engine, StreamsEveryPortOnceWithTwoTransmitThreads) {
   expect_port_records(result, false);
   expect_reply_counts(result);
   expect_tries(result);
+}
+
+// Per-host pacing on: the truth's hosts that answer some ports with errors and leave four or more
+// silent are re-probed on their own clock; none limits its answers, so each gets a few probe-back
+// probes and nothing more, and every state and host record stays right.
+TEST(Engine, PacingProbesBackBrieflyAndLeavesEveryStateRight) {
+  ScanPlan plan = test_plan();
+  plan.fixed_rate = false;
+  const ScanRun result = run(plan);
+  expect_well_formed(result, plan);
+  expect_host_records(result);
+  unsigned extra = 0;
+  for (const test::Probe& probe : every_probe()) {
+    const unsigned tries = result.wire->tries(probe.target, probe.port, probe.udp);
+    if (truth(probe).answer == Answer::kSilent) {
+      EXPECT_GE(tries, 2u);
+      EXPECT_LE(tries, 5u) << probe.target << " port " << probe.port;
+      extra += tries - 2;
+    }
+  }
+  EXPECT_GT(extra, 0u);  // the probe-back happened
 }
 
 TEST(Engine, OpenOnlyStreamsOpenAndOpenFiltered) {

@@ -49,6 +49,7 @@ const std::map<std::string, std::vector<std::string>, std::less<>> kSamples = {
     {"send-backend", {"--send-backend", "libnet"}},
     {"tx-threads", {"--tx-threads", "3"}},
     {"offline", {"--offline"}},
+    {"fixed-rate", {"--fixed-rate"}},
     {"input-list", {"-iL", targets_file()}},  // written by plan_for
     {"exclude", {"--exclude", "198.18.0.0/25"}},
     {"excludefile", {"--excludefile", targets_file()}},

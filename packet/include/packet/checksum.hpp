@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <span>
 
+#include "packet/ipv6.hpp"
+
 namespace synscan::packet {
 
 /// One's-complement sum of `bytes` folded to 16 bits, NOT complemented; `initial` lets callers
@@ -26,5 +28,16 @@ namespace synscan::packet {
 /// Verifies a whole IPv4 packet (starting at the IPv4 header): header checksum and, for TCP/UDP/
 /// ICMP, the L4 checksum (with pseudo-header for TCP/UDP). For tests and diagnostics.
 [[nodiscard]] bool ipv4_checksums_valid(std::span<const std::byte> ipv4_packet) noexcept;
+
+/// Folded one's-complement sum of the IPv6 pseudo-header (RFC 8200 section 8.1: source,
+/// destination, upper-layer length, next header), to pass as `initial` over the L4 bytes.
+[[nodiscard]] std::uint32_t ipv6_pseudo_header_sum(Ipv6View source, Ipv6View destination,
+                                                   std::uint32_t upper_layer_length,
+                                                   std::uint8_t next_header) noexcept;
+
+/// Verifies the L4 checksum (TCP, UDP, ICMPv6; pseudo-header included) of an IPv6 packet without
+/// extension headers, starting at the IPv6 header. A UDP checksum of zero is invalid over IPv6.
+/// Other next headers: true when the payload length fits. For tests and diagnostics.
+[[nodiscard]] bool ipv6_checksums_valid(std::span<const std::byte> ipv6_packet) noexcept;
 
 }  // namespace synscan::packet

@@ -3,9 +3,10 @@
 ///
 /// Contract (masscan's "we can't do a system-call per packet" applies to allocation too): the
 /// constructor runs libnet once to build a complete Ethernet + IPv4 + L4 frame (or, for links
-/// without a link header, IPv4 + L4) with valid checksums; `write()` copies that frame into caller memory and patches only the per-packet fields,
-/// updating the IPv4 and L4 checksums incrementally (RFC 1624). `write()` never allocates, locks
-/// or calls libnet.
+/// without a link header, IPv4 + L4; the Ipv6* templates the same with IPv6) with valid checksums;
+/// `write()` copies that frame into caller memory and patches only the per-packet fields, updating
+/// the IPv4 and L4 checksums incrementally (RFC 1624). `write()` never allocates, locks or calls
+/// libnet.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "net/mac_address.hpp"
+#include "packet/ipv6.hpp"
 #include "packet/udp_payloads.hpp"
 
 namespace synscan::packet {
@@ -47,9 +49,12 @@ struct FrameAddressing {
   net::MacAddress source_mac{};
   net::MacAddress destination_mac{};  ///< next hop (gateway, or the target itself when on-link)
   std::uint32_t source_ip = 0;
-  std::uint8_t ttl = 64;
+  std::uint8_t ttl = 64;         ///< also the IPv6 templates' hop limit
   std::uint16_t ip_id = 0;       ///< constant per template; nmap-like scanners vary it, we need not
   LinkHeader link_header = LinkHeader::kEthernet;  ///< kNone: the MACs are ignored
+  /// The IPv6 templates' source address (network order); last, so that positional initialisers
+  /// of the IPv4 fields stay valid.
+  Ipv6Bytes source_ipv6{};
 };
 
 struct TcpSynOptions {
@@ -105,6 +110,62 @@ class UdpTemplate {
   void write_cookie(std::byte* out, std::uint32_t cookie) const noexcept;
   std::vector<std::byte> frame_;
   std::size_t ip_offset_ = kIpv4Offset;
+  std::size_t echo_offset_ = 0;  ///< frame offset of the cookie field
+  std::uint8_t echo_width_ = 0;  ///< 0 = no cookie field, else 2 or 4 bytes
+};
+
+/// Where the IPv6 header starts in a frame with `link_header`.
+[[nodiscard]] constexpr std::size_t ipv6_offset_for(LinkHeader link_header) noexcept {
+  return link_header == LinkHeader::kEthernet ? kEthernetHeaderSize : 0;
+}
+
+/// Ethernet + IPv6 + TCP SYN (+ MSS option), the IPv6 twin of TcpSynTemplate: source
+/// addressing.source_ipv6, hop limit addressing.ttl, traffic class and flow label 0, no extension
+/// headers. Frame size: 14 + 40 + 24 = 78 bytes (64 without the link header). write() patches the
+/// destination address, ports and sequence and updates the TCP checksum incrementally over the
+/// IPv6 pseudo-header (RFC 8200 section 8.1); it never allocates.
+class Ipv6TcpSynTemplate {
+ public:
+  Ipv6TcpSynTemplate(const FrameAddressing& addressing, const TcpSynOptions& options);
+
+  /// The template frame as built by libnet (destination ::, ports 0, sequence 0).
+  [[nodiscard]] std::span<const std::byte> frame() const noexcept { return frame_; }
+  [[nodiscard]] std::size_t size() const noexcept { return frame_.size(); }
+  [[nodiscard]] std::size_t ip_offset() const noexcept { return ip_offset_; }
+  [[nodiscard]] std::size_t l4_offset() const noexcept { return ip_offset_ + kIpv6HeaderSize; }
+
+  /// Writes a complete, checksummed frame into `out` (must hold size() bytes).
+  void write(std::byte* out, Ipv6View destination, std::uint16_t source_port,
+             std::uint16_t destination_port, std::uint32_t sequence) const noexcept;
+
+ private:
+  std::vector<std::byte> frame_;
+  std::size_t ip_offset_ = kEthernetHeaderSize;
+};
+
+/// Ethernet + IPv6 + UDP + payload, the IPv6 twin of UdpTemplate (same cookie echo rule). The UDP
+/// checksum is mandatory over IPv6 (RFC 8200 section 8.1): a computed zero is sent as 0xFFFF.
+/// Frame size: 14 + 40 + 8 + payload (14 less without the link header).
+class Ipv6UdpTemplate {
+ public:
+  Ipv6UdpTemplate(const FrameAddressing& addressing, std::span<const std::byte> payload,
+                  CookieEcho echo = {});
+
+  [[nodiscard]] std::span<const std::byte> frame() const noexcept { return frame_; }
+  [[nodiscard]] std::size_t size() const noexcept { return frame_.size(); }
+  [[nodiscard]] std::size_t ip_offset() const noexcept { return ip_offset_; }
+  [[nodiscard]] std::size_t l4_offset() const noexcept { return ip_offset_ + kIpv6HeaderSize; }
+  [[nodiscard]] std::size_t payload_offset() const noexcept { return l4_offset() + 8; }
+
+  /// Writes a complete, checksummed frame into `out` (must hold size() bytes).
+  /// `cookie` goes into the echo field, if the template has one.
+  void write(std::byte* out, Ipv6View destination, std::uint16_t source_port,
+             std::uint16_t destination_port, std::uint32_t cookie = 0) const noexcept;
+  [[nodiscard]] bool carries_cookie() const noexcept { return echo_width_ != 0; }
+
+ private:
+  std::vector<std::byte> frame_;
+  std::size_t ip_offset_ = kEthernetHeaderSize;
   std::size_t echo_offset_ = 0;  ///< frame offset of the cookie field
   std::uint8_t echo_width_ = 0;  ///< 0 = no cookie field, else 2 or 4 bytes
 };

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <span>
 
+#include "packet/ipv6.hpp"
+
 namespace synscan::packet {
 
 enum class ParseStatus : std::uint8_t {
@@ -32,22 +34,29 @@ namespace tcp_flags {
 inline constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
 }
 
-/// The quoted original datagram inside an ICMP error (IPv4 header + first 8 bytes of L4).
+/// The quoted original datagram inside an ICMP error (IPv4 header + first 8 bytes of L4), or
+/// inside an ICMPv6 error (IPv6 header, extension headers skipped, + first 8 bytes of L4).
 struct IcmpQuote {
-  std::uint32_t source_ip = 0;
-  std::uint32_t destination_ip = 0;
+  std::uint32_t source_ip = 0;       ///< IPv4 quote only
+  std::uint32_t destination_ip = 0;  ///< IPv4 quote only
+  Ipv6Bytes source_ipv6{};           ///< IPv6 quote only
+  Ipv6Bytes destination_ipv6{};      ///< IPv6 quote only
   std::uint8_t protocol = 0;
   std::uint16_t source_port = 0;       ///< TCP/UDP only
   std::uint16_t destination_port = 0;  ///< TCP/UDP only
   std::uint32_t tcp_sequence = 0;      ///< TCP only: within the 8 quoted bytes
 };
 
-/// A parsed reply. Host byte order throughout. Fields not meaningful for `protocol` are zero.
+/// A parsed reply. Host byte order throughout (IPv6 addresses: network-order bytes). Fields not
+/// meaningful for `ip_version` or `protocol` are zero.
 struct Reply {
-  std::uint32_t source_ip = 0;
-  std::uint32_t destination_ip = 0;
-  std::uint8_t ttl = 0;
-  std::uint8_t protocol = 0;  ///< 6 TCP, 17 UDP, 1 ICMP
+  std::uint8_t ip_version = 4;       ///< 4 or 6: which address fields below are meaningful
+  std::uint32_t source_ip = 0;       ///< IPv4 only
+  std::uint32_t destination_ip = 0;  ///< IPv4 only
+  Ipv6Bytes source_ipv6{};           ///< IPv6 only
+  Ipv6Bytes destination_ipv6{};      ///< IPv6 only
+  std::uint8_t ttl = 0;              ///< IPv4 TTL or IPv6 hop limit
+  std::uint8_t protocol = 0;  ///< 6 TCP, 17 UDP, 1 ICMP; IPv6: 58 ICMPv6 (after extension headers)
 
   std::uint16_t source_port = 0;
   std::uint16_t destination_port = 0;
@@ -56,9 +65,9 @@ struct Reply {
   std::uint8_t tcp_flags = 0;
   std::span<const std::byte> udp_payload;  ///< view into the parsed buffer
 
-  std::uint8_t icmp_type = 0;
+  std::uint8_t icmp_type = 0;  ///< ICMP (protocol 1) or ICMPv6 (protocol 58) type
   std::uint8_t icmp_code = 0;
-  IcmpQuote quote;  ///< valid when protocol == 1
+  IcmpQuote quote;  ///< valid when protocol == 1 or 58; its family is the reply's ip_version
 };
 
 inline constexpr std::uint8_t kProtocolIcmp = 1, kProtocolTcp = 6, kProtocolUdp = 17;

@@ -106,8 +106,9 @@ class HostPaceDetector {
 
   /// `count` probes sent to `host` (IPv4 in host byte order, or any 32-bit host id) at `now`.
   void on_sent(std::uint32_t host, Nanoseconds now, std::uint32_t count = 1) noexcept;
-  /// One reply of `kind` from `host` received at `now`.
-  void on_reply(std::uint32_t host, ReplyKind kind, Nanoseconds now) noexcept;
+  /// One reply of `kind` from `host` received at `now`. True when the host has enough steady
+  /// answers that report() may say Limited (so a caller need not ask before).
+  bool on_reply(std::uint32_t host, ReplyKind kind, Nanoseconds now) noexcept;
 
   [[nodiscard]] HostPaceReport report(std::uint32_t host) const noexcept;
   /// Hosts dropped from the table to make room for others (their evidence is lost).

@@ -44,6 +44,9 @@ struct ScanPlan {
   SendBackend send_backend = SendBackend::kAuto;  ///< --send-backend
   unsigned transmit_threads = 1;  ///< --tx-threads
   bool offline = false;           ///< --offline: build and count probes, send nothing
+  /// --fixed-rate: send at `rate` whatever the answers say (no per-host pacing of rate-limited
+  /// hosts, no backing off a saturated path): today's fixed behaviour, for NIC benchmarks.
+  bool fixed_rate = false;
 
   std::string user;              ///< --user: drop to this user after opening raw handles ("" = nobody when root)
 

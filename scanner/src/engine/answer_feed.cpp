@@ -1,13 +1,24 @@
 #include "engine/answer_feed.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 namespace synscan::scanner::engine {
 
 AnswerFeed::AnswerFeed(std::span<const std::unique_ptr<SendLog>> logs, std::uint32_t host_capacity,
-                       rate::Nanoseconds start)
-    : hosts_(host_capacity), path_(start) {
+                       rate::Nanoseconds start, PaceBoard* board)
+    : board_(board), hosts_(host_capacity, host_config()), path_(start) {
   for (const std::unique_ptr<SendLog>& log : logs) logs_.push_back(log.get());
+}
+
+// Linux's burst of 6, plus one: after the burst the transmitters pause (retry timeout, pacing's
+// probe delay) and the limiter saves tokens meanwhile, so the first answer after the pause comes
+// early; measured, it would overestimate the host's rate.
+rate::HostPaceConfig AnswerFeed::host_config() noexcept {
+  rate::HostPaceConfig config;
+  config.burst_answers = 7;
+  return config;
 }
 
 rate::ReplyKind AnswerFeed::reply_kind(output::Reason reason) noexcept {
@@ -25,7 +36,22 @@ rate::ReplyKind AnswerFeed::reply_kind(output::Reason reason) noexcept {
 void AnswerFeed::on_answer(std::uint32_t target, output::Reason reason, AnswerSource source,
                            rate::Nanoseconds now) noexcept {
   path_.on_reply(now);
-  if (source == AnswerSource::kTarget) hosts_.on_reply(target, reply_kind(reason), now);
+  if (source != AnswerSource::kTarget) return;
+  const rate::ReplyKind kind = reply_kind(reason);
+  if (hosts_.on_reply(target, kind, now) && board_ != nullptr) publish_if_limited(target, kind);
+}
+
+// Published once the host gave kMinPublishedAnswers error answers (the first steady gaps can be
+// short, from tokens the host's limiter saved while the scanner waited: the estimate needs a few
+// more), and again when the estimate moved by more than 5 %: the transmitters pace by it.
+void AnswerFeed::publish_if_limited(std::uint32_t target, rate::ReplyKind kind) noexcept {
+  constexpr std::uint32_t kMinPublishedAnswers = 16;
+  const rate::HostPaceReport report = hosts_.report(target);
+  if (report.pace != rate::HostPace::Limited || report.error_answers < kMinPublishedAnswers) return;
+  const std::optional<double> published = board_->rate_of(target);
+  if (published && std::abs(*published - report.answers_per_second) <= 0.05 * *published) return;
+  (void)board_->publish(target, report.answers_per_second,
+                        kind == rate::ReplyKind::Rst ? PaceBoard::Kind::kRst : PaceBoard::Kind::kIcmp);
 }
 
 void AnswerFeed::drain_sends() noexcept {

@@ -18,6 +18,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/pace_board.hpp"
 #include "engine/send_log.hpp"
 #include "output/result.hpp"
 #include "rate/answer_pace.hpp"
@@ -33,9 +34,10 @@ enum class AnswerSource : std::uint8_t {
 
 class AnswerFeed {
  public:
-  /// `logs`: one per transmit thread (may be empty); `host_capacity`: hosts tracked at once.
+  /// `logs`: one per transmit thread (may be empty); `host_capacity`: hosts tracked at once;
+  /// `board`: where hosts found Limited are published (null: nowhere).
   AnswerFeed(std::span<const std::unique_ptr<SendLog>> logs, std::uint32_t host_capacity,
-             rate::Nanoseconds start);
+             rate::Nanoseconds start, PaceBoard* board = nullptr);
 
   /// One answer to a probe of this scan (first, duplicate or late), received at `now`.
   void on_answer(std::uint32_t target, output::Reason reason, AnswerSource source,
@@ -48,11 +50,16 @@ class AnswerFeed {
   [[nodiscard]] rate::PathSaturationDetector& path() noexcept { return path_; }
   [[nodiscard]] std::uint64_t sends_seen() const noexcept { return sends_seen_; }
 
+  /// The host detector's settings for a scan.
+  static rate::HostPaceConfig host_config() noexcept;
   /// The reply kind a reason is for the host detector.
   static rate::ReplyKind reply_kind(output::Reason reason) noexcept;
 
  private:
+  void publish_if_limited(std::uint32_t target, rate::ReplyKind kind) noexcept;
+
   std::vector<SendLog*> logs_;
+  PaceBoard* board_;
   rate::HostPaceDetector hosts_;
   rate::PathSaturationDetector path_;
   std::uint64_t sends_seen_ = 0;

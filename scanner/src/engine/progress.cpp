@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "net/ipv4_address.hpp"
 #include "rate/path_rate.hpp"
 
 namespace synscan::scanner::engine {
@@ -93,6 +94,24 @@ void Progress::report_path() {
   }
 }
 
+void Progress::report_limits() {
+  const PaceBoard& board = shared_.pace_board;
+  const std::uint32_t published = board.size();
+  if (published == limits_reported_ || !(plan_.progress || plan_.verbosity > 0)) return;
+  for (; limits_reported_ < published; ++limits_reported_) {
+    if (limits_reported_ >= kMaxLimitLines) {
+      std::fprintf(stderr, "synscan: %u more hosts rate-limit their answers: slowing down for them\n",
+                   published - limits_reported_);
+      limits_reported_ = published;
+      return;
+    }
+    const PaceBoard::Limit limit = board.at(limits_reported_);
+    std::fprintf(stderr, "synscan: %s answers ~%.3g %s/s: slowing down for it\n",
+                 net::Ipv4Address(limit.host).to_string().c_str(), limit.answers_per_second,
+                 limit.kind == PaceBoard::Kind::kRst ? "RST" : "ICMP");
+  }
+}
+
 void Progress::final_lines(const Totals& totals) const {
   const double elapsed = elapsed_seconds();
   const std::uint64_t frames = shared_.transmitted(&TransmitCounters::frames_sent);
@@ -114,6 +133,12 @@ void Progress::final_lines(const Totals& totals) const {
       value(receive.not_ours) + value(receive.not_a_target), value(receive.parse_rejects),
       value(receive.kernel_drops) + value(receive.interface_drops),
       static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)));
+  if (const std::uint32_t limited = shared_.pace_board.size(); limited > 0) {
+    std::fprintf(stderr,
+                 "synscan: %u host%s rate-limited %s answers: %s unanswered ports re-probed at %s pace\n",
+                 limited, limited == 1 ? "" : "s", limited == 1 ? "its" : "their",
+                 limited == 1 ? "its" : "their", limited == 1 ? "its" : "their");
+  }
   path_summary();
 }
 

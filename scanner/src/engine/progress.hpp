@@ -19,6 +19,9 @@ class Progress {
   static void announce(const std::string& send_path);
   /// "synscan: 12.3% sent, ... pps now ..." with the rates since the last line.
   void line();
+  /// Says which hosts were newly found to rate-limit their answers (Shared::pace_board), once
+  /// each, the first kMaxLimitLines of them by name; with the progress line or -v.
+  void report_limits();
   /// Says once what the path controller found (Shared::path): a limit confirmed, or a fall of the
   /// answers that lowering the rate did not cure; with the progress line or -v.
   void report_path();
@@ -39,6 +42,8 @@ class Progress {
   std::uint64_t last_bytes_ = 0;
   bool path_limit_reported_ = false;
   std::uint32_t false_alarms_reported_ = 0;
+  std::uint32_t limits_reported_ = 0;
+  static constexpr std::uint32_t kMaxLimitLines = 10;
 };
 
 }  // namespace synscan::scanner::engine

@@ -24,7 +24,7 @@ Receiver::Receiver(const ScanPlan& plan, Resources& resources, Shared& shared)
   feed_ = std::make_unique<AnswerFeed>(
       shared.send_logs,
       answer_feed_capacity(resources.window.slot_count(), resources.order.hosts_per_group()),
-      rate::monotonic_now());
+      rate::monotonic_now(), &shared.pace_board);
   // With a ceiling to come back to; --rate max has none (and --fixed-rate no send logs).
   if (plan.rate > 0) path_.emplace(plan.rate, rate::monotonic_now());
 }

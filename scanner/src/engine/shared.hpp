@@ -14,6 +14,7 @@
 #include <mutex>
 #include <vector>
 
+#include "engine/pace_board.hpp"
 #include "engine/send_log.hpp"
 #include "scanner/rtt_estimator.hpp"
 #include "scanner/scan_plan.hpp"
@@ -154,6 +155,9 @@ struct Shared {
   std::vector<std::unique_ptr<SendLog>> send_logs;
   /// The path controller's rate and findings: see PathPublished.
   PathPublished path;
+  /// Hosts found rate-limited: the receive thread publishes, transmitters pace by it, the
+  /// progress line and the closing summary report it (engine/pace_board.hpp).
+  PaceBoard pace_board;
 };
 
 }  // namespace synscan::scanner::engine

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <iterator>
+#include <optional>
 #include <thread>
 
 #include "scanner/resume.hpp"
@@ -16,6 +17,32 @@ std::uint64_t entries_in_shard(const ScanOrder& order, std::uint64_t group) noex
   const std::uint64_t entries = order.entries_in_group(group);
   const std::uint64_t offset = order.shard().index - 1, stride = order.shard().count;
   return entries > offset ? (entries - offset + stride - 1) / stride : 0;
+}
+
+// Per-host pacing (transmitter.hpp).
+constexpr std::size_t kMinPacedPending = 4;   // fewer unanswered probes cannot show a limit
+constexpr double kProbeRate = 4.0;            // sends/s until the host's answer rate is known
+constexpr rate::Nanoseconds kProbeDelay = std::chrono::milliseconds(1200);
+constexpr double kPaceShare = 0.98;           // of the answer rate: every paced probe answered
+constexpr rate::Nanoseconds kMinIdle = std::chrono::milliseconds(2500);
+constexpr rate::Nanoseconds kPacedLook = std::chrono::milliseconds(50);
+constexpr rate::Nanoseconds kFirstAnswerWait = std::chrono::milliseconds(600);
+
+rate::Nanoseconds interval_of(double per_second) noexcept {
+  return std::chrono::duration_cast<rate::Nanoseconds>(std::chrono::duration<double>(1.0 / per_second));
+}
+
+// Without a new answer for this long, a paced host is not limited (or no longer answers). Before
+// its first new answer the limit is short: a limiter has refilled during kProbeDelay and answers
+// the first probes at once; a firewall's silence (the common case of a host with a few closed and
+// many filtered ports) then costs only a few probes and no time beyond the group's final wait.
+rate::Nanoseconds idle_limit(double per_second, bool answered) noexcept {
+  return answered ? std::max(kMinIdle, 4 * interval_of(per_second)) : kFirstAnswerWait;
+}
+
+// The host's own error answers: what a limiter holds back.
+bool own_error(output::Reason reason) noexcept {
+  return reason == output::Reason::kReset || reason == output::Reason::kPortUnreach;
 }
 
 }  // namespace
@@ -35,6 +62,7 @@ Transmitter::Transmitter(const ScanPlan& plan, Resources& resources, Shared& sha
       final_wait_(std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(plan.wait_seconds))),
       next_group_(thread_index),
       sending_(active_.end()),
+      board_(shared.pace_board),
       pacer_(plan.rate / thread_count_, rate::batch_size_for_rate(plan.rate / thread_count_)),
       paced_rate_(plan.rate),
       frame_memory_(std::size_t{rate::batch_size_for_rate(plan.rate / thread_count_)} * kMaxFrame),
@@ -103,7 +131,7 @@ Transmitter::Nanoseconds Transmitter::advance_groups(Nanoseconds now) {
   Nanoseconds earliest = now + std::chrono::milliseconds(5);
   for (auto it = active_.begin(); it != active_.end();) {
     const bool all_answered = resources_.window.answered(it->at) >= it->shard_entries;
-    if (it->phase != Phase::kSending &&
+    if (it->phase != Phase::kSending && it->paced_hosts == 0 &&
         (all_answered || (it->phase == Phase::kFinalWait && now >= it->deadline)) &&
         (all_answered || !reprobe_after_loss(*it, now))) {
       hand_over(*it, false);
@@ -132,15 +160,19 @@ Transmitter::Groups::iterator Transmitter::find_sending() {
 
 void Transmitter::run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
+    follow_path_rate();
     const Nanoseconds now = rate::monotonic_now();
-    const Nanoseconds earliest = advance_groups(now);
+    Nanoseconds earliest = now + std::chrono::milliseconds(5);
+    if (!paced_.empty()) {  // first: a paced host that ends releases its group's hand-over
+      if (advance_paced(now, earliest)) send_paced(stop, now);
+    }
+    earliest = std::min(earliest, advance_groups(now));
     sending_ = find_sending();
     if (sending_ == active_.end()) {
       if (active_.empty() && next_group_ >= group_count_) break;
       std::this_thread::sleep_for(std::min<Nanoseconds>(earliest - now, std::chrono::milliseconds(5)));
       continue;
     }
-    follow_path_rate();
     const std::uint32_t budget = pacer_.next_batch(stop);
     if (budget == 0) break;
     send_batch(budget);
@@ -162,8 +194,13 @@ void Transmitter::send_batch(std::uint32_t budget) {
   if (counts.first_pass) counters_.first_tries.fetch_add(counts.first_pass, std::memory_order_relaxed);
   if (counts.reprobes) counters_.reprobes.fetch_add(counts.reprobes, std::memory_order_relaxed);
   if (filled == 0) return;
-  sender_.send(std::span<const FrameRef>(batch_.data(), filled), send_counters_);
-  if (send_log_) (void)send_log_->append(now, std::span<const std::uint32_t>(batch_targets_.data(), filled));
+  log_sends(now, filled);
+}
+
+// Sends batch_[0, count), logs it for the answer detectors, publishes the send counters.
+void Transmitter::log_sends(Nanoseconds now, std::uint32_t count) noexcept {
+  sender_.send(std::span<const FrameRef>(batch_.data(), count), send_counters_);
+  if (send_log_) (void)send_log_->append(now, std::span<const std::uint32_t>(batch_targets_.data(), count));
   counters_.frames_sent.store(send_counters_.frames_sent, std::memory_order_relaxed);
   counters_.frame_bytes.store(send_counters_.bytes_sent, std::memory_order_relaxed);
   counters_.send_retries.store(send_counters_.retries, std::memory_order_relaxed);
@@ -240,11 +277,13 @@ std::uint32_t Transmitter::build(std::uint32_t target, std::uint64_t entry,
 void Transmitter::end_pass(ActiveGroup& group) {
   const bool retry = group.pass < plan_.retries + group.extra_passes;
   group.phase = retry ? Phase::kWaiting : Phase::kFinalWait;
+  const Nanoseconds now = rate::monotonic_now();
   Nanoseconds wait = retry ? shared_.rtt.timeout() : final_wait_;
   if (!retry && group.extra_passes > 0) {
     wait = std::min(wait, std::max<Nanoseconds>(shared_.rtt.timeout(), std::chrono::milliseconds(500)));
   }
-  group.deadline = rate::monotonic_now() + wait;
+  group.deadline = now + wait;
+  if (!retry && !plan_.fixed_rate) start_pacing(group, now);
 }
 
 // A group whose time is up with probes unanswered gets one more pass when probes may have been lost
@@ -274,6 +313,136 @@ void Transmitter::follow_path_rate() {
   paced_rate_ = wanted;
 }
 
+// The group's last pass is over: its hosts that answered some probes with their own errors but
+// left kMinPacedPending or more unanswered get their pending probes re-sent on their own clock.
+void Transmitter::start_pacing(ActiveGroup& group, Nanoseconds now) {
+  const ScanWindow& window = resources_.window;
+  const ScanOrder& order = resources_.order;
+  const auto hosts = static_cast<std::uint32_t>(group.addresses.size());
+  for (std::uint32_t local = 0; local < hosts; ++local) {
+    const std::uint64_t first = std::uint64_t{local} * probes_per_host_;
+    std::size_t errors = 0, pending = 0;
+    for (std::uint64_t entry = first; entry < first + probes_per_host_; ++entry) {
+      if (!order.in_shard(group.at.group, entry)) continue;
+      const Entry state = window.load(group.at, entry);
+      pending += state.final() ? 0 : 1;
+      errors += state.final() && own_error(state.reason()) ? 1 : 0;
+    }
+    if (errors == 0 || pending < kMinPacedPending) continue;
+    PacedHost host{group.at, group.addresses[local], {}, {}};
+    for (std::uint64_t entry = first; entry < first + probes_per_host_; ++entry) {
+      if (order.in_shard(group.at.group, entry) && !window.load(group.at, entry).final()) {
+        host.entries.push_back(static_cast<std::uint32_t>(entry));
+      }
+    }
+    host.tries.assign(host.entries.size(), 0);
+    const std::optional<double> known = board_.rate_of(host.address);
+    host.rate = known ? kPaceShare * *known : kProbeRate;
+    host.limited = known.has_value();
+    host.next_send = now + (known ? Nanoseconds{0} : kProbeDelay);
+    host.last_progress = host.next_send;
+    paced_.push_back(std::move(host));
+    ++group.paced_hosts;
+  }
+}
+
+// Ends the paced hosts that are done; true when one is due to send. Lowers `wake` to the next
+// time one needs a look.
+bool Transmitter::advance_paced(Nanoseconds now, Nanoseconds& wake) {
+  bool due = false;
+  for (std::size_t i = 0; i < paced_.size();) {
+    PacedHost& host = paced_[i];
+    // Looked at when due, and every kPacedLook meanwhile: a host whose last probe was answered
+    // must not hold its group until its next send time.
+    const bool look = now >= host.next_send || now >= host.last_look + kPacedLook;
+    if (look) host.last_look = now;
+    if (look && paced_host_done(host, now)) {
+      end_paced_host(host);
+      if (i + 1 != paced_.size()) host = std::move(paced_.back());
+      paced_.pop_back();
+      continue;
+    }
+    due = due || (now >= host.next_send && host.exhausted_at.count() == 0);
+    wake = std::min({wake, host.next_send, host.last_look + kPacedLook});
+    ++i;
+  }
+  return due;
+}
+
+// Looks at a due host's answers and its published rate; true when it needs no more sends.
+bool Transmitter::paced_host_done(PacedHost& host, Nanoseconds now) {
+  std::size_t finals = 0;
+  for (const std::uint32_t entry : host.entries) finals += resources_.window.load(host.at, entry).final() ? 1 : 0;
+  if (finals > host.finals) {
+    host.finals = finals;
+    host.last_progress = now;
+    host.answered = true;
+  }
+  if (finals == host.entries.size()) return true;
+  if (host.exhausted_at.count() != 0) return now - host.exhausted_at >= final_wait_;
+  if (const std::optional<double> known = board_.rate_of(host.address)) {
+    host.rate = kPaceShare * *known;
+    // The first counted try waits a whole interval: the last probing send may just have taken
+    // the limiter's token.
+    if (!host.limited) host.next_send = now + interval_of(host.rate);
+    host.limited = true;
+  }
+  return now - host.last_progress > idle_limit(host.rate, host.answered);
+}
+
+// The next pending entry of the host with paced tries left (round robin); false when none.
+bool Transmitter::next_paced_entry(PacedHost& host, std::uint64_t& entry) {
+  const std::uint8_t limit = static_cast<std::uint8_t>(std::min(plan_.retries + 1, 15u));
+  for (std::size_t step = 0; step < host.entries.size(); ++step) {
+    const std::size_t at = host.cursor;
+    host.cursor = (host.cursor + 1) % host.entries.size();
+    if (host.tries[at] >= limit || resources_.window.load(host.at, host.entries[at]).final()) continue;
+    if (host.limited) ++host.tries[at];
+    entry = host.entries[at];
+    return true;
+  }
+  return false;
+}
+
+// One probe for each due paced host, inside the global rate (one batch of the pacer).
+void Transmitter::send_paced(const std::stop_token& stop, Nanoseconds now) {
+  const std::uint32_t budget = pacer_.next_batch(stop);
+  std::uint32_t filled = 0;
+  std::size_t offset = 0;
+  for (PacedHost& host : paced_) {
+    if (filled == budget) break;
+    if (now < host.next_send || host.exhausted_at.count() != 0) continue;
+    const Nanoseconds interval = interval_of(host.rate);
+    host.next_send = std::max(host.next_send + interval, now);
+    std::uint64_t entry;
+    if (!next_paced_entry(host, entry)) {
+      host.exhausted_at = now;
+      host.next_send = now + final_wait_;
+      continue;
+    }
+    if (resources_.window.mark_sent(host.at, entry) != MarkSent::kMarked) continue;
+    const std::uint64_t key = probe_key(host.at.group, entry, max_entries_per_group_);
+    if (RttEstimator::wants_sample(key)) shared_.rtt.forget(key);
+    std::byte* out = frame_memory_.data() + offset;
+    const std::uint32_t size = build(host.address, entry, out);
+    if (size == 0) continue;
+    batch_[filled] = {out, size};
+    batch_targets_[filled] = host.address;
+    ++filled;
+    offset += (static_cast<std::size_t>(size) + 63) & ~std::size_t{63};
+  }
+  if (filled < budget) pacer_.give_back(budget - filled);
+  if (filled == 0) return;
+  counters_.retry_probes.fetch_add(filled, std::memory_order_relaxed);
+  log_sends(now, filled);
+}
+
+void Transmitter::end_paced_host(const PacedHost& host) {
+  for (ActiveGroup& group : active_) {
+    if (group.at.group == host.at.group) --group.paced_hosts;
+  }
+}
+
 // A group is over after every try and the final wait (or on interruption). Sealing its slot makes
 // what is still pending final without a write per entry: the collector reads pending entries of a
 // finished group as no-response, and a reply arriving later counts as late.
@@ -285,6 +454,7 @@ void Transmitter::hand_over(const ActiveGroup& group, bool interrupted) {
 // Interrupted: stop sending, give in-flight replies a short grace period (skipped on a second
 // interrupt), then hand over what is known. Pending probes are left out, never guessed.
 void Transmitter::finish_interrupted() {
+  paced_.clear();
   const auto grace_end = std::chrono::steady_clock::now() +
                          std::chrono::duration<double>(std::min(plan_.wait_seconds, 1.0));
   while (interrupts_.load() < 2 && std::chrono::steady_clock::now() < grace_end) {

@@ -7,6 +7,17 @@
 // re-send only still-pending probes (pass 1..retries), wait `wait_seconds`, then seal the slot
 // (what is still pending reads as no-response) and hand the group to the collector. A group whose
 // every probe has its answer is handed over as soon as its sending pass ends.
+//
+// Per-host pacing (issue 13; off with --fixed-rate): when a group's last pass ends, each host that
+// answered some probes with its own errors (RST, port unreachable) but left at least
+// kMinPacedPending probes unanswered may be rate-limiting its answers. Its unanswered probes are
+// then re-sent on their own clock (a PacedHost), inside the global rate: first at kProbeRate after
+// kProbeDelay (a limiter has refilled by then, a firewall's silence has not changed), then, once
+// the receive thread publishes the host as limited (PaceBoard), at kPaceShare of its answer rate.
+// Sends before the rate is known are not counted against a probe's tries (they were sent faster
+// than the host answers); a paced host ends when every probe is answered, when each has had
+// retries + 1 tries at the host's pace, or after an idle spell without a new answer (not limited
+// after all, or gone); its group is handed over only then.
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -15,6 +26,7 @@
 #include <stop_token>
 #include <vector>
 
+#include "engine/pace_board.hpp"
 #include "engine/resources.hpp"
 #include "engine/shared.hpp"
 #include "rate/token_bucket.hpp"
@@ -56,6 +68,7 @@ class Transmitter {
     Nanoseconds opened_ns{0};
     unsigned extra_passes = 0;
     Nanoseconds covered_lossy_ns{0};
+    unsigned paced_hosts = 0;  // its hosts still re-probed on their own clock: not handed over yet
     /// The next entry of the current pass; false when the pass is over.
     bool next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept;
   };
@@ -65,6 +78,22 @@ class Transmitter {
     std::uint64_t reprobes = 0;  ///< of the retries: extra passes after losses to the path
   };
   using Groups = std::deque<ActiveGroup>;
+  // A host of a group re-probed at its own pace (see the file comment).
+  struct PacedHost {
+    GroupSlot at;
+    std::uint32_t address;
+    std::vector<std::uint32_t> entries;  // its probes still pending when pacing began
+    std::vector<std::uint8_t> tries;     // paced sends per entry
+    std::size_t cursor = 0;
+    std::size_t finals = 0;              // entries final at the last look
+    Nanoseconds next_send{};
+    Nanoseconds last_progress{};         // last new answer (or the start)
+    Nanoseconds exhausted_at{};          // every entry out of tries (0 = not yet)
+    Nanoseconds last_look{};             // its entries were last looked at
+    double rate = 0.0;                   // paced sends per second
+    bool limited = false;                // rate from the PaceBoard; only then tries count
+    bool answered = false;               // a probe was answered since pacing began
+  };
 
   bool open_group();
   void restore_group(GroupSlot at, const SavedGroup& saved);
@@ -77,6 +106,13 @@ class Transmitter {
   void end_pass(ActiveGroup& group);
   [[nodiscard]] bool reprobe_after_loss(ActiveGroup& group, Nanoseconds now);
   void follow_path_rate();
+  void start_pacing(ActiveGroup& group, Nanoseconds now);
+  bool advance_paced(Nanoseconds now, Nanoseconds& wake);
+  bool paced_host_done(PacedHost& host, Nanoseconds now);
+  void send_paced(const std::stop_token& stop, Nanoseconds now);
+  bool next_paced_entry(PacedHost& host, std::uint64_t& entry);
+  void end_paced_host(const PacedHost& host);
+  void log_sends(Nanoseconds now, std::uint32_t count) noexcept;
   void hand_over(const ActiveGroup& group, bool interrupted);
   void finish_interrupted();
 
@@ -95,6 +131,8 @@ class Transmitter {
   Groups active_;
   Groups::iterator sending_;
   std::vector<std::vector<std::uint32_t>> spare_addresses_;
+  std::vector<PacedHost> paced_;  // empty with --fixed-rate
+  const PaceBoard& board_;
   rate::Pacer pacer_;
   double paced_rate_;  ///< the rate (all threads) pacer_ was last set to; Shared::path may lower it
   // Frames are packed one after another (64-byte aligned) so a batch of 58-byte SYNs spans
