@@ -4,10 +4,13 @@
 // send pre-built 58-byte Ethernet + IPv4 + TCP SYN frames (valid checksums) whose destination
 // walks a /16 of 198.18.0.0/15; each new destination is patched in with an incremental checksum
 // update (RFC 1624) of the IPv4 and TCP checksums. Frames leave in sendmmsg batches of 256, or
-// with --tx-ring through a PACKET_TX_RING (TPACKET_V2) flushed once per 256 frames.
+// with --tx-ring through a PACKET_TX_RING (TPACKET_V2) flushed once per 256 frames, or with --xdp
+// through an AF_XDP socket per thread (TX only, no XDP program, thread t on TX queue t, copy mode
+// unless --xdp-zerocopy): frames are retargeted in place in the UMEM, 256 descriptors per TX ring
+// batch, completions recycle the frames, sendto only when the ring asks for a wakeup.
 //
 //   reference_sender IFACE THREADS SECONDS [--dst-mac MAC] [--src-ip A.B.C.D] [--net A.B.0.0]
-//                    [--tx-ring] [--batch N] [--pin] [--json]
+//                    [--tx-ring | --xdp [--xdp-zerocopy]] [--batch N] [--pin] [--json]
 //   reference_sender --selftest        (checks the incremental checksums; sends nothing)
 //
 // Only ever run it inside a network namespace of your own (scripts/bench-throughput does), aimed at
@@ -23,10 +26,14 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <xdp/libxdp.h>
+#include <xdp/xsk.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstdarg>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -59,6 +66,8 @@ struct Options {
   std::uint32_t source_ip = 0xC6130001u;  // 198.19.0.1
   std::uint32_t network = 0xC6120000u;    // 198.18.0.0/16
   bool tx_ring = false;
+  bool xdp = false;
+  bool xdp_zerocopy = false;
   unsigned batch = 256;
   bool pin = false;
   bool json = false;
@@ -284,6 +293,81 @@ void run_tx_ring(const Options& options, int fd, unsigned index, ThreadResult& r
   ::munmap(ring, ring_bytes);
 }
 
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9
+#endif
+
+struct XdpThread {
+  static constexpr std::uint32_t kFrames = 4096, kFrameBytes = 2048;
+  std::uint8_t* area = nullptr;
+  xsk_umem* umem = nullptr;
+  xsk_socket* socket = nullptr;
+  xsk_ring_prod fill{}, tx{};
+  xsk_ring_cons completion{};
+};
+
+// Set up before the threads start (like the packet sockets): a failure ends the run at once.
+XdpThread open_xdp(const Options& options, unsigned queue) {
+  XdpThread x;
+  const std::size_t bytes = std::size_t{XdpThread::kFrames} * XdpThread::kFrameBytes;
+  void* area = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (area == MAP_FAILED) die_errno("mmap UMEM");
+  x.area = static_cast<std::uint8_t*>(area);
+  xsk_umem_config umem_config{64, XdpThread::kFrames, XdpThread::kFrameBytes, 0, 0};
+  if (int e = xsk_umem__create(&x.umem, x.area, bytes, &x.fill, &x.completion, &umem_config)) {
+    die("xsk_umem__create: " + std::string(std::strerror(-e)));
+  }
+  xsk_socket_config config{};
+  config.tx_size = 2048;
+  config.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
+  config.bind_flags = static_cast<std::uint16_t>(XDP_USE_NEED_WAKEUP | (options.xdp_zerocopy ? XDP_ZEROCOPY : XDP_COPY));
+  if (int e = xsk_socket__create(&x.socket, options.interface.c_str(), queue, x.umem, nullptr, &x.tx, &config)) {
+    die("xsk_socket__create on queue " + std::to_string(queue) + ": " + std::strerror(-e));
+  }
+  const std::uint32_t budget = 256;
+  (void)::setsockopt(xsk_socket__fd(x.socket), SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof budget);
+  return x;
+}
+
+void run_xdp(const Options& options, XdpThread& x, unsigned index, ThreadResult& result) {
+  std::uint32_t host = (index * 0x9e37u) & 0xffff;
+  const Frame base = build_template(options, options.network | host, static_cast<std::uint16_t>(40000 + index));
+  std::vector<std::uint64_t> free_frames;
+  for (std::uint32_t i = 0; i < XdpThread::kFrames; ++i) {
+    free_frames.push_back(std::uint64_t{i} * XdpThread::kFrameBytes);
+    std::memcpy(x.area + free_frames.back(), base.data(), kFrameSize);  // every frame starts as the template
+  }
+  const int fd = xsk_socket__fd(x.socket);
+  while (!stop.load(std::memory_order_relaxed)) {
+    std::uint32_t index_in_ring = 0;
+    const std::uint32_t done = xsk_ring_cons__peek(&x.completion, XdpThread::kFrames, &index_in_ring);
+    for (std::uint32_t i = 0; i < done; ++i) free_frames.push_back(*xsk_ring_cons__comp_addr(&x.completion, index_in_ring + i));
+    if (done) xsk_ring_cons__release(&x.completion, done);
+    result.frames += done;
+    const auto want = static_cast<std::uint32_t>(std::min<std::size_t>(options.batch, free_frames.size()));
+    if (want > 0 && xsk_ring_prod__reserve(&x.tx, want, &index_in_ring) == want) {
+      for (std::uint32_t i = 0; i < want; ++i) {
+        const std::uint64_t address = free_frames.back();
+        free_frames.pop_back();
+        host = (host + 1) & 0xffff;
+        retarget(x.area + address, options.network | host);
+        xdp_desc* descriptor = xsk_ring_prod__tx_desc(&x.tx, index_in_ring + i);
+        descriptor->addr = address;
+        descriptor->len = kFrameSize;
+        descriptor->options = 0;
+      }
+      xsk_ring_prod__submit(&x.tx, want);
+    }
+    if (xsk_ring_prod__needs_wakeup(&x.tx)) {
+      ++result.calls;
+      if (::sendto(fd, nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
+        if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != EINTR) die_errno("sendto (AF_XDP)");
+        if (errno != EAGAIN) ++result.errors;
+      }
+    }
+  }
+}
+
 // synscan's own value types (net/): the same text rules as --router-mac and -S.
 std::array<std::uint8_t, 6> parse_mac(const char* text) {
   const std::optional<synscan::net::MacAddress> mac = synscan::net::MacAddress::parse(text);
@@ -304,7 +388,7 @@ int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr,
                  "usage: reference_sender IFACE THREADS SECONDS [--dst-mac MAC] [--src-ip ADDR] [--net 198.18.0.0|198.19.0.0]\n"
-                 "                        [--tx-ring] [--batch N] [--pin] [--json]\n"
+                 "                        [--tx-ring | --xdp [--xdp-zerocopy]] [--batch N] [--pin] [--json]\n"
                  "       reference_sender --selftest\n");
     return 1;
   }
@@ -324,6 +408,8 @@ int main(int argc, char** argv) {
     else if (arg == "--src-ip") options.source_ip = parse_ipv4(value());
     else if (arg == "--net") options.network = parse_ipv4(value()) & 0xffff0000u;
     else if (arg == "--tx-ring") options.tx_ring = true;
+    else if (arg == "--xdp") options.xdp = true;
+    else if (arg == "--xdp-zerocopy") options.xdp = options.xdp_zerocopy = true;
     else if (arg == "--batch") options.batch = static_cast<unsigned>(std::strtoul(value(), nullptr, 10));
     else if (arg == "--pin") options.pin = true;
     else if (arg == "--json") options.json = true;
@@ -336,7 +422,12 @@ int main(int argc, char** argv) {
   if (ifindex == 0) die_errno("interface " + options.interface);
 
   std::vector<int> sockets;
-  for (unsigned t = 0; t < options.threads; ++t) sockets.push_back(open_socket(options, ifindex));
+  std::vector<XdpThread> xdp_sockets;
+  if (options.xdp) libxdp_set_print([](libxdp_print_level, const char*, va_list) { return 0; });
+  for (unsigned t = 0; t < options.threads; ++t) {
+    if (options.xdp) xdp_sockets.push_back(open_xdp(options, t));
+    else sockets.push_back(open_socket(options, ifindex));
+  }
   std::vector<ThreadResult> results(options.threads);
   std::vector<std::thread> threads;
   const auto started = std::chrono::steady_clock::now();
@@ -348,7 +439,8 @@ int main(int argc, char** argv) {
         CPU_SET(t % std::max(1u, std::thread::hardware_concurrency()), &set);
         ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
       }
-      if (options.tx_ring) run_tx_ring(options, sockets[t], t, results[t]);
+      if (options.xdp) run_xdp(options, xdp_sockets[t], t, results[t]);
+      else if (options.tx_ring) run_tx_ring(options, sockets[t], t, results[t]);
       else run_mmsg(options, sockets[t], t, results[t]);
     });
   }
@@ -357,6 +449,11 @@ int main(int argc, char** argv) {
   for (auto& thread : threads) thread.join();
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (int fd : sockets) ::close(fd);
+  for (XdpThread& x : xdp_sockets) {
+    xsk_socket__delete(x.socket);
+    (void)xsk_umem__delete(x.umem);
+    ::munmap(x.area, std::size_t{XdpThread::kFrames} * XdpThread::kFrameBytes);
+  }
 
   std::uint64_t frames = 0, errors = 0, calls = 0;
   for (const auto& r : results) {
@@ -368,7 +465,7 @@ int main(int argc, char** argv) {
   if (options.json) {
     std::printf("{\"threads\":%u,\"mode\":\"%s\",\"batch\":%u,\"seconds\":%.3f,\"frames\":%llu,\"frames_per_s\":%.0f,"
                 "\"send_errors\":%llu,\"syscalls\":%llu}\n",
-                options.threads, options.tx_ring ? "tx_ring" : "mmsg", options.batch, elapsed,
+                options.threads, options.xdp ? "xdp" : options.tx_ring ? "tx_ring" : "mmsg", options.batch, elapsed,
                 static_cast<unsigned long long>(frames), fps, static_cast<unsigned long long>(errors),
                 static_cast<unsigned long long>(calls));
   } else {
@@ -377,7 +474,7 @@ int main(int argc, char** argv) {
                   static_cast<double>(results[t].frames) / elapsed);
     }
     std::printf("reference_sender: %u thread(s), %s, %.2f s: %llu frames, %.0f frames/s (%llu send errors)\n",
-                options.threads, options.tx_ring ? "PACKET_TX_RING" : "sendmmsg", elapsed,
+                options.threads, options.xdp ? "AF_XDP" : options.tx_ring ? "PACKET_TX_RING" : "sendmmsg", elapsed,
                 static_cast<unsigned long long>(frames), fps, static_cast<unsigned long long>(errors));
   }
   return 0;

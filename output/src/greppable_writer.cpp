@@ -5,8 +5,9 @@
 //   Host: 198.18.0.5 ()\tPorts: 22/open/tcp//ssh///, 80/closed/tcp//http///
 //   # synscan done at Wed Nov 25 03:57:45 2026 -- 1 IP address (1 host up) scanned in 0.52 seconds
 //
-// Port entries are port/state/protocol/owner/service/rpc/version/ (owner, rpc and version are
-// always empty for a SYN scan); '/' inside a field becomes '|'. The hostname between the
+// Port entries are port/state/protocol/owner/service/rpc/version/ (owner and rpc are always empty;
+// version is nmap -sV's "product version (extrainfo)" with --banners); '/' inside a field becomes
+// '|'. A host that fakes open ports gets a "# fake-open ADDRESS: why" comment line first. The hostname between the
 // parentheses stays empty: synscan never resolves PTR names.
 //
 // Summarised states (see detail::PortListing) are left out of "Ports:". nmap's greppable format
@@ -25,6 +26,22 @@
 namespace synscan::output::detail {
 namespace {
 
+// nmap -sV's service field: the probed name ("ssl|http" for HTTP over TLS), else the table's.
+std::string service_name(std::string_view table_name, const ServiceFacts* facts) {
+  if (facts == nullptr || (facts->name.empty() && !facts->tunnel_ssl)) return std::string(table_name);
+  if (!facts->tunnel_ssl) return facts->name;
+  return facts->name.empty() ? "ssl" : "ssl/" + facts->name;  // '/' prints as '|'
+}
+
+// nmap -sV's version field: "product version (extrainfo)".
+std::string version_column(const ServiceFacts* facts) {
+  if (facts == nullptr) return {};
+  std::string text = facts->product;
+  if (!facts->version.empty()) text += (text.empty() ? "" : " ") + facts->version;
+  if (!facts->extrainfo.empty()) text += (text.empty() ? "(" : " (") + facts->extrainfo + ")";
+  return text;
+}
+
 class GreppableWriter final : public ResultWriter {
  public:
   GreppableWriter(std::unique_ptr<OutputFile> file, ServiceLookup lookup)
@@ -40,21 +57,26 @@ class GreppableWriter final : public ResultWriter {
 
   void port_result(std::uint32_t, const PortResult&, std::time_t) override {}
 
-  void host(const HostResult& host) override {
+  void host(const HostResult& full_host) override {
+    std::vector<PortResult> kept;
+    const HostResult host = only_open_ ? without_fake_open(full_host, kept) : full_host;
     const PortListing listing(host.ports, only_open_);
     if (only_open_ && !listing.has_open_or_open_filtered()) return;
 
     const std::string address = net::Ipv4Address(host.address).to_string();
-    std::string record =
-        fmt::format("Host: {} ()\tStatus: Up\nHost: {} ()\tPorts: ", address, address);
+    std::string record;
+    if (!host.fake_open.empty()) record = fmt::format("# fake-open {}: {}\n", address, single_line(host.fake_open));
+    fmt::format_to(std::back_inserter(record), "Host: {} ()\tStatus: Up\nHost: {} ()\tPorts: ", address, address);
     bool first = true;
     for (const PortResult& port : listing.sorted_ports()) {
       if (!listing.is_listed(port)) continue;
       if (!first) record += ", ";
       first = false;
-      fmt::format_to(std::back_inserter(record), "{}/{}/{}//{}///", port.port,
+      const ServiceFacts* facts = port.protocol == Protocol::kTcp ? service_of(host, port.port) : nullptr;
+      fmt::format_to(std::back_inserter(record), "{}/{}/{}//{}//{}/", port.port,
                      to_string(port.state), to_string(port.protocol),
-                     greppable_field(lookup_(port.protocol, port.port)));
+                     greppable_field(service_name(lookup_(port.protocol, port.port), facts)),
+                     greppable_field(version_column(facts)));
     }
     if (listing.ignored_states().size() == 1) {
       const IgnoredState& ignored = listing.ignored_states().front();

@@ -10,8 +10,8 @@
 namespace synscan::output::detail {
 namespace {
 
-// Parses one flat JSON object (string, number, true/false/null values); synscan's records need
-// no nesting, and nested values are rejected rather than guessed at.
+// Parses one JSON object (string, number, true/false/null values); a nested object or array
+// (--banners' "banner", "http", "tls") is kept as its raw text under its key.
 class JsonObjectParser {
  public:
   JsonObjectParser(std::string_view line, const Location& at) : line_(line), at_(at) {}
@@ -31,7 +31,11 @@ class JsonObjectParser {
         if (peek() == '"') {
           value = string_value();
         } else if (peek() == '{' || peek() == '[') {
-          at_.fail("malformed JSON lines record: nested value for '" + key + "'");
+          // --banners' objects are kept as their text; anywhere else nesting is not synscan's.
+          if (key != "banner" && key != "http" && key != "tls") {
+            at_.fail("malformed JSON lines record: nested value for '" + key + "'");
+          }
+          value = nested_text();
         } else {
           const std::size_t stop = line_.find_first_of(",} \t\r", position_);
           value = std::string(line_.substr(position_, stop - position_));
@@ -68,6 +72,30 @@ class JsonObjectParser {
     }
     ++position_;
   }
+  // A nested object or array, returned as its raw text; brackets inside strings do not count.
+  // Depth is bounded: the reader has no recursion and no input may exhaust the stack or memory.
+  std::string nested_text() {
+    const std::size_t start = position_;
+    std::size_t depth = 0;
+    bool in_string = false;
+    while (position_ < line_.size()) {
+      const char character = line_[position_++];
+      if (in_string) {
+        if (character == '\\') ++position_;
+        else if (character == '"') in_string = false;
+        continue;
+      }
+      if (character == '"') in_string = true;
+      else if (character == '{' || character == '[') ++depth;
+      else if ((character == '}' || character == ']') && --depth == 0) {
+        return std::string(line_.substr(start, position_ - start));
+      }
+      if (depth > 16) at_.fail("malformed JSON lines record: nesting too deep");
+    }
+    at_.fail("malformed JSON lines record: unterminated nested value");
+    return {};
+  }
+
   std::string string_value() {
     expect('"');
     std::string value;

@@ -12,6 +12,16 @@
 // valid file (every line complete). Hosts that never answered still produce their per-port lines
 // (filtered/no-response): that is the information the other formats summarise away.
 // With --open only open and open|filtered results are written.
+//
+// --banners: an open TCP port's record is written when its host is complete (its service-stage
+// connection done) instead of when the SYN answer came, with three more keys after "category":
+//   "banner":{"outcome":"answered","text":"SSH-2.0-...\\r\\n","name":"ssh","product":"OpenSSH",
+//             "version":"9.2p1","extrainfo":"protocol 2.0"[,"tunnel":"ssl"]}
+//   "http":{"status":200,"server":"nginx/1.22.1","title":"..."}            (HTTP answers only)
+//   "tls":{"version":"TLSv1.3","cipher":..,"subject_cn":..,"subject":..,"issuer":..,
+//          "alt_names":["DNS:a"],"not_before":1764051234,"not_after":1795587234}  (TLS ports only)
+// and "fake_open":"why" on the ports of a host that answers as if every port were open
+// (--open leaves those out).
 #include <fmt/format.h>
 
 #include <charconv>
@@ -25,6 +35,48 @@
 
 namespace synscan::output::detail {
 namespace {
+
+void append_key(std::string& line, std::string_view key, std::string_view value, bool first = false) {
+  if (!first) line += ',';
+  append_json_string(line, key);
+  line += ':';
+  append_json_string(line, value);
+}
+
+// "banner":{outcome,text,name,product,version,extrainfo,tunnel}, "http":{status,server,title},
+// "tls":{version,cipher,subject_cn,subject,issuer,alt_names[],not_before,not_after} (epoch seconds).
+void append_service_objects(std::string& line, const ServiceFacts& facts) {
+  line += ",\"banner\":{";
+  append_key(line, "outcome", facts.outcome, true);
+  append_key(line, "text", facts.banner);
+  append_key(line, "name", facts.name);
+  append_key(line, "product", facts.product);
+  append_key(line, "version", facts.version);
+  append_key(line, "extrainfo", facts.extrainfo);
+  if (facts.tunnel_ssl) line += ",\"tunnel\":\"ssl\"";
+  line += '}';
+  if (facts.http) {
+    fmt::format_to(std::back_inserter(line), ",\"http\":{{\"status\":{}", facts.http->status);
+    append_key(line, "server", facts.http->server);
+    append_key(line, "title", facts.http->title);
+    line += '}';
+  }
+  if (!facts.tls) return;
+  const TlsFacts& tls = *facts.tls;
+  line += ",\"tls\":{";
+  append_key(line, "version", tls.version, true);
+  append_key(line, "cipher", tls.cipher);
+  append_key(line, "subject_cn", tls.subject_cn);
+  append_key(line, "subject", tls.subject);
+  append_key(line, "issuer", tls.issuer);
+  line += ",\"alt_names\":[";
+  for (std::size_t i = 0; i < tls.alt_names.size(); ++i) {
+    if (i != 0) line += ',';
+    append_json_string(line, tls.alt_names[i]);
+  }
+  fmt::format_to(std::back_inserter(line), "],\"not_before\":{},\"not_after\":{}}}",
+                 static_cast<long long>(tls.not_before), static_cast<long long>(tls.not_after));
+}
 
 class JsonLinesWriter final : public ResultWriter {
  public:
@@ -45,6 +97,32 @@ class JsonLinesWriter final : public ResultWriter {
 
   void port_result(std::uint32_t address, const PortResult& result, std::time_t when) override {
     if (only_open_ && !shown_with_open_only(result.state)) return;
+    append_record(address, result, when);
+    // Bounded memory on a huge pass: whole lines go out early, the rest at end_batch().
+    if (batch_.size() >= kBatchBytes) write_batch();
+  }
+
+  // The same record with the service stage's objects before the closing brace.
+  void port_service(std::uint32_t address, const PortResult& result, const ServiceFacts& facts,
+                    std::string_view fake_open, std::time_t when) override {
+    if (only_open_ && (!shown_with_open_only(result.state) || !fake_open.empty())) return;
+    append_record(address, result, when);
+    batch_.resize(batch_.size() - 2);  // "}\n"
+    append_service_objects(batch_, facts);
+    if (!fake_open.empty()) {
+      batch_ += ",\"fake_open\":";
+      append_json_string(batch_, fake_open);
+    }
+    batch_ += "}\n";
+    if (batch_.size() >= kBatchBytes) write_batch();
+  }
+
+  void host(const HostResult&) override {}
+  void end_batch() override { write_batch(); }
+  void finish(const ScanSummary&) override { end_batch(); }
+
+ private:
+  void append_record(std::uint32_t address, const PortResult& result, std::time_t when) {
     // Appended piece by piece straight into the batch: the pieces that depend only on the host,
     // the (protocol, port) or the second are formatted once and reused (a sweep writes a
     // record per unanswered probe, so this is the output thread's per-probe cost).
@@ -69,15 +147,8 @@ class JsonLinesWriter final : public ResultWriter {
     batch_.append(port.text, port.state_at, port.time_at - port.state_at);
     batch_ += cached_time_text_;
     batch_.append(port.text, port.time_at);
-    // Bounded memory on a huge pass: whole lines go out early, the rest at end_batch().
-    if (batch_.size() >= kBatchBytes) write_batch();
   }
 
-  void host(const HostResult&) override {}
-  void end_batch() override { write_batch(); }
-  void finish(const ScanSummary&) override { end_batch(); }
-
- private:
   std::unique_ptr<OutputFile> file_;
   ServiceLookup lookup_;
   // Out and flushed, so what a reader finds after the call ends with a whole line.

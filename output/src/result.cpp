@@ -74,3 +74,29 @@ PortResult host_status_reason(std::span<const PortResult> ports) noexcept {
 }
 
 }  // namespace synscan::output
+
+namespace synscan::output {
+
+const ServiceFacts* service_of(const HostResult& host, std::uint16_t port) noexcept {
+  const auto found = std::lower_bound(host.services.begin(), host.services.end(), port,
+                                      [](const ServiceFacts& facts, std::uint16_t wanted) { return facts.port < wanted; });
+  return found != host.services.end() && found->port == port ? &*found : nullptr;
+}
+
+bool marked_fake_open(const HostResult& host, const PortResult& port) noexcept {
+  if (host.fake_open.empty() || port.protocol != Protocol::kTcp || port.state != PortState::kOpen) return false;
+  const ServiceFacts* facts = service_of(host, port.port);
+  return facts == nullptr || facts->outcome != "answered";
+}
+
+HostResult without_fake_open(const HostResult& host, std::vector<PortResult>& kept) {
+  kept.clear();
+  for (const PortResult& port : host.ports) {
+    if (!marked_fake_open(host, port)) kept.push_back(port);
+  }
+  HostResult copy = host;
+  copy.ports = kept;
+  return copy;
+}
+
+}  // namespace synscan::output

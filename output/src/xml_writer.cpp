@@ -34,6 +34,11 @@
 //  - With --open, hosts without open or open|filtered ports get no <host> (as nmap does); they
 //    still count in <hosts up>.
 //  - An interrupted scan still closes the document, with exit="error" and an errormsg.
+//  - --banners: <service method="probed" conf="10"> with product/version/extrainfo (tunnel="ssl"
+//    for TLS), then one <script> named like nmap's: ssl-cert, else http-title, else banner (one
+//    per port: Debian's ndiff fails on a port with two). A host that fakes open ports gets <hostscript><script
+//    id="fake-open"> (and the same script on each open port whose service never answered) saying
+//    why; --open leaves those ports out (and the host, when no other port is left).
 #include <fmt/format.h>
 
 #include "format.hpp"
@@ -48,6 +53,62 @@ std::string escaped(std::string_view text) {
   std::string out;
   append_xml_escaped(out, text);
   return out;
+}
+
+// nmap writes script output with newlines as character references (an attribute's raw newline
+// would read back as a space).
+void append_script(std::string& element, std::string_view id, std::string_view output) {
+  element += "<script id=\"";
+  append_xml_escaped(element, id);
+  element += "\" output=\"";
+  for (const char character : output) {
+    if (character == '\n') {
+      element += "&#xa;";
+    } else {
+      append_xml_escaped(element, std::string_view(&character, 1));
+    }
+  }
+  element += "\"/>";
+}
+
+void append_attribute(std::string& element, std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  element += ' ';
+  element += name;
+  element += "=\"";
+  append_xml_escaped(element, value);
+  element += '"';
+}
+
+// <service>: what the service stage identified (method="probed", conf 10), else the table's
+// name (method="table", conf 3), else nothing.
+void append_service(std::string& element, std::string_view table_name, const ServiceFacts* facts) {
+  const bool probed = facts != nullptr && (!facts->name.empty() || facts->tunnel_ssl);
+  const std::string_view name = probed ? (facts->name.empty() ? "ssl" : std::string_view(facts->name)) : table_name;
+  if (name.empty()) return;
+  element += "<service";
+  append_attribute(element, "name", name);
+  if (probed) {
+    append_attribute(element, "product", facts->product);
+    append_attribute(element, "version", facts->version);
+    append_attribute(element, "extrainfo", facts->extrainfo);
+    if (facts->tunnel_ssl && !facts->name.empty()) element += " tunnel=\"ssl\"";
+  }
+  element += probed ? " method=\"probed\" conf=\"10\"/>" : " method=\"table\" conf=\"3\"/>";
+}
+
+// The stage's other facts where nmap's script of the same name puts them: one script per port,
+// the most telling (ssl-cert, else http-title, else banner). Debian's ndiff sorts a port's script
+// results and its ScriptResult has no ordering: two scripts on one port make ndiff fail
+// (TypeError). JSON lines carries every fact.
+void append_scripts(std::string& element, const ServiceFacts& facts) {
+  if (facts.tls) {
+    append_script(element, "ssl-cert", ssl_cert_text(*facts.tls));
+  } else if (facts.http && !facts.http->title.empty()) {
+    append_script(element, "http-title", facts.http->title);
+  } else if (!facts.banner.empty()) {
+    append_script(element, "banner", facts.banner);
+  }
 }
 
 class XmlWriter final : public ResultWriter {
@@ -95,8 +156,11 @@ class XmlWriter final : public ResultWriter {
 
   void port_result(std::uint32_t, const PortResult&, std::time_t) override {}
 
-  void host(const HostResult& host) override {
+  void host(const HostResult& full_host) override {
     if (!begun_ || finished_) return;
+    // --open: the ports a fake-open mark applies to are not services; left out.
+    std::vector<PortResult> kept;
+    const HostResult host = only_open_ ? without_fake_open(full_host, kept) : full_host;
     const PortListing listing(host.ports, only_open_);
     if (only_open_ && !listing.has_open_or_open_filtered()) return;
 
@@ -127,15 +191,22 @@ class XmlWriter final : public ResultWriter {
                      "reason_ttl=\"{}\"/>",
                      to_string(port.protocol), port.port, to_string(port.state),
                      to_string(port.reason), port.reason_ttl);
-      const std::string_view service = lookup_(port.protocol, port.port);
-      if (!service.empty()) {
-        element += "<service name=\"";
-        append_xml_escaped(element, service);
-        element += "\" method=\"table\" conf=\"3\"/>";
+      const ServiceFacts* facts = port.protocol == Protocol::kTcp ? service_of(host, port.port) : nullptr;
+      append_service(element, lookup_(port.protocol, port.port), facts);
+      if (marked_fake_open(host, port)) {
+        append_script(element, "fake-open", host.fake_open);
+      } else if (facts != nullptr) {
+        append_scripts(element, *facts);
       }
       element += "</port>\n";
     }
-    element += "</ports>\n</host>\n";
+    element += "</ports>\n";
+    if (!host.fake_open.empty()) {
+      element += "<hostscript>";
+      append_script(element, "fake-open", host.fake_open);
+      element += "</hostscript>\n";
+    }
+    element += "</host>\n";
     file_->write(element);
     file_->flush();
   }

@@ -94,6 +94,7 @@ ScanOutcome run(const ScanPlan& plan, std::vector<std::unique_ptr<output::Result
     receive_thread.request_stop();
     resources.source->wake();
   }  // the receive thread is joined here
+  collector.finish_services(interrupts, std::chrono::steady_clock::now());
 
   ScanOutcome outcome;
   outcome.interrupted = interrupts.load() > 0 || collector.failed();

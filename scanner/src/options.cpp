@@ -123,6 +123,20 @@ const OptionSpec kOptions[] = {
      [](Text, Values& v) { v.syn = true; }, [](const Plan& p) { return flag(!p.ports.tcp.empty()); }},
     {"udp", '\0', "-sU", "", "", "-sU: UDP scan (with -sS too: both in one run)", G::kScan, K::kFlag, R::kStored,
      [](Text, Values& v) { v.udp = true; }, [](const Plan& p) { return flag(!p.ports.udp.empty()); }},
+    {"banners", '\0', "-sV", "", "", "-sV: connect to open TCP ports: banners, HTTP, TLS certificates",
+     G::kScan, K::kFlag, R::kPerRun, [](Text, Values& v) { v.plan.banners = true; }, kNotSaved},
+    {"banner-concurrency", '\0', "", "", "N", "--banners: connections in flight at once (default 4096)",
+     G::kScan, K::kValue, R::kPerRun,
+     [](Text t, Values& v) { v.plan.banner_concurrency = parse_number<unsigned>(t, "--banner-concurrency", 1u, 65536u); },
+     kNotSaved},
+    {"banner-timeout", '\0', "", "", "SECONDS", "--banners: time limit per connection (default 6s)", G::kScan,
+     K::kValue, R::kPerRun, [](Text t, Values& v) {
+       v.plan.banner_timeout = parse_seconds(t, "--banner-timeout");
+       if (v.plan.banner_timeout < 0.1 || v.plan.banner_timeout > 300) {
+         throw UsageError("invalid --banner-timeout '" + t + "': expected 100ms to 300s");
+       }
+     },
+     kNotSaved},
     {"rate", '\0', "", "", "PPS", "packets per second (default 10000; 0 or 'max' = as fast as possible)",
      G::kScan, K::kValue, R::kStored,
      [](Text t, Values& v) { v.plan.rate = t == "max" ? 0.0 : parse_number<double>(t, "--rate", 0.0, 1e9); },

@@ -22,6 +22,7 @@
 #include <system_error>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "connection.hpp"
 
@@ -89,6 +90,8 @@ const char* to_string(Outcome outcome) noexcept {
       return "tls-failed";
     case Outcome::kError:
       return "error";
+    case Outcome::kSkipped:
+      return "skipped";
   }
   return "error";
 }
@@ -98,6 +101,7 @@ class BannerStage::Loop {
   explicit Loop(const Limits& limits);
   ~Loop();
   void submit(const Target& target);
+  void cancel_host(std::uint32_t address);
   std::vector<BannerResult> take_results();
   void wait_for_results(std::chrono::milliseconds timeout);
   std::uint64_t outstanding() const { return submitted_.load() - taken_.load(); }
@@ -121,6 +125,7 @@ class BannerStage::Loop {
   void send_request(Connection& connection, std::size_t slot);
   void publish();
   void host_done(std::uint32_t address);
+  void skip(const Target& target);
 
   const Limits limits_;
   const std::size_t connection_limit_;
@@ -133,11 +138,13 @@ class BannerStage::Loop {
   std::size_t in_flight_ = 0;
   std::unordered_map<std::uint32_t, HostQueue> hosts_;
   std::deque<std::uint32_t> ready_hosts_;
+  std::unordered_set<std::uint32_t> cancelled_hosts_;
   std::vector<BannerResult> finished_;  // loop thread, published in batches
 
   mutable std::mutex mutex_;
   std::condition_variable results_ready_;
   std::vector<Target> inbox_;
+  std::vector<std::uint32_t> cancelled_;
   std::vector<BannerResult> outbox_;
   std::atomic<std::uint64_t> submitted_{0};
   std::atomic<std::uint64_t> finished_count_{0};
@@ -179,6 +186,15 @@ void BannerStage::Loop::submit(const Target& target) {
     inbox_.push_back(target);
   }
   submitted_.fetch_add(1);
+  const std::uint64_t one = 1;
+  (void)::write(wake_.get(), &one, sizeof one);
+}
+
+void BannerStage::Loop::cancel_host(std::uint32_t address) {
+  {
+    const std::lock_guard lock(mutex_);
+    cancelled_.push_back(address);
+  }
   const std::uint64_t one = 1;
   (void)::write(wake_.get(), &one, sizeof one);
 }
@@ -236,11 +252,18 @@ void BannerStage::Loop::run(const std::stop_token& stop) {
 
 void BannerStage::Loop::accept_submissions() {
   std::vector<Target> incoming;
+  std::vector<std::uint32_t> cancelled;
   {
     const std::lock_guard lock(mutex_);
     incoming.swap(inbox_);
+    cancelled.swap(cancelled_);
   }
+  cancelled_hosts_.insert(cancelled.begin(), cancelled.end());
   for (const Target& target : incoming) {
+    if (cancelled_hosts_.contains(target.address)) {
+      skip(target);
+      continue;
+    }
     HostQueue& host = hosts_[target.address];
     host.ports.push_back(target.port);
     if (!host.ready && host.in_flight < limits_.max_per_host) {
@@ -248,6 +271,22 @@ void BannerStage::Loop::accept_submissions() {
       ready_hosts_.push_back(target.address);
     }
   }
+  for (const std::uint32_t address : cancelled) {
+    const auto found = hosts_.find(address);
+    if (found == hosts_.end()) continue;
+    for (const std::uint16_t port : found->second.ports) skip({address, port});
+    found->second.ports.clear();
+    if (found->second.in_flight == 0) hosts_.erase(found);  // ready_hosts_ skips it when popped
+  }
+}
+
+void BannerStage::Loop::skip(const Target& target) {
+  BannerResult result;
+  result.target = target;
+  result.outcome = Outcome::kSkipped;
+  result.facts.port = target.port;
+  result.facts.outcome = to_string(Outcome::kSkipped);
+  finished_.push_back(std::move(result));
 }
 
 // Round-robin over hosts with queued ports and room under the per-host limit.
@@ -255,7 +294,9 @@ void BannerStage::Loop::start_connections() {
   while (in_flight_ < connection_limit_ && !ready_hosts_.empty()) {
     const std::uint32_t address = ready_hosts_.front();
     ready_hosts_.pop_front();
-    HostQueue& host = hosts_[address];
+    const auto found = hosts_.find(address);
+    if (found == hosts_.end()) continue;  // cancelled while listed
+    HostQueue& host = found->second;
     host.ready = false;
     if (host.ports.empty()) continue;
     const std::uint16_t port = host.ports.front();
@@ -571,6 +612,9 @@ std::uint64_t BannerStage::outstanding() const {
 }
 StageStats BannerStage::stats() const {
   return loop_->stats();
+}
+void BannerStage::cancel_host(std::uint32_t address) {
+  loop_->cancel_host(address);
 }
 
 }  // namespace synscan::service

@@ -284,6 +284,23 @@ TEST(BannerStage, PerHostAndGlobalLimitsHold) {
   EXPECT_EQ(one_host.stats().peak_in_flight, 4u);
 }
 
+TEST(BannerStage, CancelledHostSkipsItsQueue) {
+  LoopbackServer server(kLoopback, hold);
+  Limits limits = quick_limits();
+  limits.max_per_host = 2;
+  BannerStage stage(limits);
+  for (int i = 0; i < 10; ++i) stage.submit(server.target());
+  std::this_thread::sleep_for(100ms);
+  stage.cancel_host(kLoopback);
+  stage.submit(server.target());  // after the cancel: skipped too
+  const auto results = run_all(stage, 11);
+  ASSERT_EQ(results.size(), 11u);
+  int skipped = 0;
+  for (const auto& result : results) skipped += result.outcome == Outcome::kSkipped;
+  EXPECT_EQ(skipped, 9);  // the two in flight finish (silent); the other nine never connect
+  EXPECT_EQ(stage.outstanding(), 0u);
+}
+
 // A self-signed certificate made here: CN, two DNS names and an IP address, 10 days valid.
 struct TestCertificate {
   EVP_PKEY* key = nullptr;

@@ -4,7 +4,10 @@
 #include <ctime>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "output/service.hpp"
 
 namespace synscan::output {
 
@@ -80,7 +83,18 @@ struct HostResult {
   std::span<const PortResult> ports;
   std::time_t start_time = 0;            ///< first probe to this host (integer seconds)
   std::time_t end_time = 0;              ///< when the host's last port became final
+  /// --banners: what the service stage learned, one entry per open TCP port it tried, by port.
+  std::span<const ServiceFacts> services = {};
+  /// Not empty: the host answers as if every port were open (a SYN proxy, a tarpit); says why.
+  std::string_view fake_open = {};
 };
+/// The service facts of a TCP port in `host.services`; null when the stage did not try it.
+[[nodiscard]] const ServiceFacts* service_of(const HostResult& host, std::uint16_t port) noexcept;
+/// A port the fake-open mark applies to: an open TCP port of a marked host whose service never
+/// answered (services that spoke behind a SYN proxy are real and stay unmarked).
+[[nodiscard]] bool marked_fake_open(const HostResult& host, const PortResult& port) noexcept;
+/// --open: the host without its marked ports (they are not services); `kept` holds the ports.
+[[nodiscard]] HostResult without_fake_open(const HostResult& host, std::vector<PortResult>& kept);
 /// A host is up (and gets a record) when any port had a reply, i.e. reason != no-response.
 [[nodiscard]] bool host_is_up(std::span<const PortResult> ports) noexcept;
 
@@ -98,6 +112,7 @@ struct ScanInfo {
   std::vector<std::uint16_t> tcp_ports;  ///< sorted; empty when no TCP scan
   std::vector<std::uint16_t> udp_ports;  ///< sorted; empty when no UDP scan
   bool only_open = false;                ///< --open: list hosts/ports that are open (or open|filtered)
+  bool banners = false;                  ///< --banners: open TCP ports carry service facts
 };
 
 struct ScanSummary {

@@ -53,6 +53,15 @@ class ResultWriter {
   virtual void port_result(std::uint32_t address, const PortResult& result, std::time_t when) = 0;
   /// A whole host, once all its ports are final. Hosts that are not up are never passed.
   virtual void host(const HostResult& host) = 0;
+  /// --banners: an open TCP port's record with what the service stage learned, once its host is
+  /// complete (`fake_open` as in HostResult). Replaces port_result() for those ports; writers
+  /// without per-port records ignore it.
+  virtual void port_service(std::uint32_t address, const PortResult& result, const ServiceFacts& facts,
+                            std::string_view fake_open, std::time_t when) {
+    (void)facts;
+    (void)fake_open;
+    port_result(address, result, when);
+  }
   /// The records passed since the last call were produced together (one output pass of the
   /// engine: a streaming sweep and the groups just finished): make them visible now. Lets a
   /// per-port stream leave in one write(2) per pass instead of one per line.

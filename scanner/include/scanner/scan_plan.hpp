@@ -50,6 +50,10 @@ struct ScanPlan {
 
   std::string user;              ///< --user: drop to this user after opening raw handles ("" = nobody when root)
 
+  bool banners = false;           ///< --banners / -sV: the service stage on open TCP ports
+  unsigned banner_concurrency = 4096;  ///< --banner-concurrency: service connections in flight
+  double banner_timeout = 6.0;   ///< --banner-timeout: seconds per service connection, all phases
+
   std::vector<output::OutputTarget> outputs;
   bool only_open = false;
   std::string services_file;     ///< --services-file: nmap-services-format names (user's choice)

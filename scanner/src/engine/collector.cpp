@@ -22,7 +22,12 @@ Collector::Collector(const ScanPlan& plan, Resources& resources,
       probes_per_host_(resources.probes.probes_per_host()),
       streams_ports_(any_json_lines(plan)),
       counts_silent_hosts_(!(streams_ports_ && (!plan.only_open || !plan.ports.udp.empty())) &&
-                           resources.order.shard().count == 1) {}
+                           resources.order.shard().count == 1) {
+  if (plan.banners) {
+    const packet::SourcePortRange raw_ports = resources.probes.cookie().source_ports();
+    services_ = std::make_unique<ServiceHook>(plan, raw_ports.first, raw_ports.count);
+  }
+}
 
 template <typename Call>
 void Collector::for_each_writer(Call&& call) {
@@ -47,12 +52,14 @@ void Collector::begin() {
   info.tcp_ports = plan_.ports.tcp;
   info.udp_ports = plan_.ports.udp;
   info.only_open = plan_.only_open;
+  info.banners = plan_.banners;
   for_each_writer([&](output::ResultWriter& writer) { writer.begin(info); });
 }
 
 void Collector::collect(const std::deque<DoneGroup>& done) {
-  if (streams_ports_) stream_port_results();
+  if (streams_ports_ || services_) stream_port_results();
   for (const DoneGroup& group : done) write_group(group);
+  if (services_) services_->poll([this](HeldHost& held) { write_held(held); });
   for_each_writer([](output::ResultWriter& writer) { writer.end_batch(); });
 }
 
@@ -85,11 +92,11 @@ void Collector::stream_group(GroupSlot at, std::time_t now) {
     if (!view.final() || view.reported()) continue;
     const auto probe = static_cast<std::size_t>(entry % probes_per_host_);
     const output::PortResult result = resources_.probes.result(probe, view.reason(), view.ttl());
-    // --open: a state it leaves out needs no record and no locked op (see write_host).
-    if (plan_.only_open && !output::shown_with_open_only(result.state)) continue;
+    // A result no output or stage wants needs no record and no locked op (see write_host).
+    if (!wants_record(result)) continue;
     if (!window.mark_reported(at, entry)) continue;
     const auto local_host = static_cast<std::uint32_t>(entry / probes_per_host_);
-    emit_port(plan_.targets.at(resources_.order.host_index(at.group, local_host)), result, now);
+    record(plan_.targets.at(resources_.order.host_index(at.group, local_host)), result, now);
   }
 }
 
@@ -143,20 +150,61 @@ void Collector::write_host(GroupSlot at, std::uint32_t local_host, bool interrup
       view = view.or_no_response();  // sealed after every try and the wait: no answer
     }
     const output::PortResult result = resources_.probes.result(probe, view.reason(), view.ttl());
-    // Per-port records (JSON lines) for what streaming has not written yet. Without a consumer,
-    // or for a state --open leaves out, no record is due and the entry needs no locked op.
-    if (streams_ports_ && !view.reported() &&
-        (!plan_.only_open || output::shown_with_open_only(result.state)) &&
-        window.mark_reported(at, entry)) {
-      emit_port(address, result, now);
+    // Per-port records (JSON lines, the service stage) for what streaming has not handled yet.
+    // Without a consumer, or for a state --open leaves out, the entry needs no locked op.
+    if (!view.reported() && wants_record(result) && window.mark_reported(at, entry)) {
+      record(address, result, now);
     }
     ++totals_.states[static_cast<int>(result.state)];
     host_ports_.push_back(result);
   }
   if (!output::host_is_up(host_ports_)) return;
   ++totals_.hosts_up;
-  const output::HostResult host{address, host_ports_, window.opened_at(at), now};
+  // --banners: a host with open ports in the service stage is written when their results are in.
+  if (services_ && services_->hold(address, host_ports_, window.opened_at(at), now, interrupted)) return;
+  const std::string fake_open = fake_open_reason(host_ports_, nullptr);
+  const output::HostResult host{address, host_ports_, window.opened_at(at), now, {}, fake_open};
   for_each_writer([&](output::ResultWriter& writer) { writer.host(host); });
+}
+
+bool Collector::wants_record(const output::PortResult& result) const noexcept {
+  if (services_ && result.protocol == output::Protocol::kTcp && result.state == output::PortState::kOpen) return true;
+  return streams_ports_ && (!plan_.only_open || output::shown_with_open_only(result.state));
+}
+
+// Once per final result (the window's reported bit): an open TCP port goes to the service stage
+// (its record is written with its service facts, write_held), any other result to the stream.
+void Collector::record(std::uint32_t address, const output::PortResult& result, std::time_t when) {
+  if (services_ && result.protocol == output::Protocol::kTcp && result.state == output::PortState::kOpen) {
+    services_->open_port(address, result.port);
+  } else {
+    emit_port(address, result, when);
+  }
+}
+
+void Collector::write_held(HeldHost& held) {
+  const output::HostResult host{held.address, held.ports, held.start_time, held.end_time, held.services,
+                                held.fake_open};
+  for (const output::PortResult& port : held.ports) {
+    if (port.protocol != output::Protocol::kTcp || port.state != output::PortState::kOpen) continue;
+    const output::ServiceFacts* facts = output::service_of(host, port.port);
+    if (facts == nullptr) {
+      if (streams_ports_) emit_port(held.address, port, held.end_time);
+      continue;
+    }
+    const std::string_view fake_open = output::marked_fake_open(host, port) ? held.fake_open : std::string_view{};
+    for_each_writer([&](output::ResultWriter& writer) {
+      writer.port_service(held.address, port, *facts, fake_open, held.end_time);
+    });
+  }
+  for_each_writer([&](output::ResultWriter& writer) { writer.host(host); });
+}
+
+void Collector::finish_services(const std::atomic<int>& interrupts, std::chrono::steady_clock::time_point scan_end) {
+  if (!services_) return;
+  services_->drain([this](HeldHost& held) { write_held(held); }, interrupts, [this] { return failed(); });
+  for_each_writer([](output::ResultWriter& writer) { writer.end_batch(); });
+  services_->final_line(scan_end);
 }
 
 }  // namespace synscan::scanner::engine

@@ -3,6 +3,8 @@
 // (streaming, for JSON lines), each finished group's hosts to every writer, the resume record of
 // each group, then the slot back to the window. A writer that fails (OutputError) is closed and
 // stops the scan; the others carry on and are finished well-formed.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <deque>
@@ -12,6 +14,7 @@
 
 #include "engine/resources.hpp"
 #include "engine/resume_state.hpp"
+#include "engine/service_hook.hpp"
 #include "engine/shared.hpp"
 #include "output/writers.hpp"
 
@@ -31,6 +34,8 @@ class Collector {
   void begin();
   /// One pass: streams new per-port records, writes the finished groups, ends the writers' batch.
   void collect(const std::deque<DoneGroup>& done);
+  /// --banners: after the SYN scan, waits for the service stage and writes the hosts it held.
+  void finish_services(const std::atomic<int>& interrupts, std::chrono::steady_clock::time_point scan_end);
   void finish(const output::ScanSummary& summary);
 
   [[nodiscard]] const Totals& totals() const noexcept { return totals_; }
@@ -45,6 +50,9 @@ class Collector {
   bool count_if_silent(GroupSlot at, std::uint32_t local_host, bool interrupted);
   void write_host(GroupSlot at, std::uint32_t local_host, bool interrupted, std::time_t now);
   void emit_port(std::uint32_t address, const output::PortResult& result, std::time_t when);
+  [[nodiscard]] bool wants_record(const output::PortResult& result) const noexcept;
+  void record(std::uint32_t address, const output::PortResult& result, std::time_t when);
+  void write_held(HeldHost& held);
   template <typename Call>
   void for_each_writer(Call&& call);
 
@@ -60,6 +68,7 @@ class Collector {
   std::vector<output::PortResult> host_ports_;  ///< scratch, reused per host
   Totals totals_;
   std::exception_ptr output_error_;
+  std::unique_ptr<ServiceHook> services_;  ///< --banners only
 };
 
 }  // namespace synscan::scanner::engine

@@ -50,6 +50,7 @@ enum class Outcome : std::uint8_t {
   kConnectTimeout,  ///< no handshake within the connect timeout
   kTlsFailed,       ///< connected, the TLS handshake failed (garbage, alert, timeout)
   kError,           ///< any other socket error
+  kSkipped,         ///< never connected: cancel_host() dropped it from the queue
 };
 [[nodiscard]] const char* to_string(Outcome outcome) noexcept;
 
@@ -79,6 +80,9 @@ class BannerStage {
   BannerStage& operator=(const BannerStage&) = delete;
 
   void submit(const Target& target);
+  /// Drops the host's queued ports (each still gets a result, kSkipped); connections in flight
+  /// finish normally. For a host that answers every port and whose first connections never spoke.
+  void cancel_host(std::uint32_t address);
   /// Every result finished since the last call, in completion order.
   [[nodiscard]] std::vector<BannerResult> take_results();
   /// Waits up to `timeout` for a result to be ready (or for the stage to have nothing left).
