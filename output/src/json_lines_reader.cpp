@@ -14,7 +14,9 @@ namespace {
 // (--banners' "banner", "http", "tls") is kept as its raw text under its key.
 class JsonObjectParser {
  public:
-  JsonObjectParser(std::string_view line, const Location& at) : line_(line), at_(at) {}
+  /// `nested_anywhere`: any key may hold an object or array (inside --banners' objects).
+  JsonObjectParser(std::string_view line, const Location& at, bool nested_anywhere = false)
+      : line_(line), at_(at), nested_anywhere_(nested_anywhere) {}
 
   std::map<std::string, std::string> parse() {
     std::map<std::string, std::string> fields;
@@ -32,7 +34,7 @@ class JsonObjectParser {
           value = string_value();
         } else if (peek() == '{' || peek() == '[') {
           // --banners' objects are kept as their text; anywhere else nesting is not synscan's.
-          if (key != "banner" && key != "http" && key != "tls") {
+          if (!nested_anywhere_ && key != "banner" && key != "http" && key != "tls") {
             at_.fail("malformed JSON lines record: nested value for '" + key + "'");
           }
           value = nested_text();
@@ -145,8 +147,26 @@ class JsonObjectParser {
 
   std::string_view line_;
   const Location& at_;
+  bool nested_anywhere_ = false;
   std::size_t position_ = 0;
 };
+
+// --banners' objects: product and version from "banner", the certificate's commonName and
+// expiry from "tls" (the rest is not modelled).
+void read_service_objects(const std::map<std::string, std::string>& fields, const Location& at, ScannedPort& port) {
+  if (const auto banner = fields.find("banner"); banner != fields.end()) {
+    const auto object = JsonObjectParser(banner->second, at, true).parse();
+    if (const auto product = object.find("product"); product != object.end()) port.product = product->second;
+    if (const auto version = object.find("version"); version != object.end()) port.version = version->second;
+  }
+  if (const auto tls = fields.find("tls"); tls != fields.end()) {
+    const auto object = JsonObjectParser(tls->second, at, true).parse();
+    if (const auto cn = object.find("subject_cn"); cn != object.end()) port.certificate_cn = cn->second;
+    if (const auto expiry = object.find("not_after"); expiry != object.end()) {
+      port.certificate_not_after = time_or_fail(at, expiry->second);
+    }
+  }
+}
 
 }  // namespace
 
@@ -178,6 +198,7 @@ void read_json_lines(std::string_view text, ScanModel& model) {
     if (const auto time = fields.find("time"); time != fields.end()) {
       port.time = time_or_fail(at, time->second);
     }
+    read_service_objects(fields, at, port);
     ScannedHost& host = model.hosts[address];
     host.address = address;
     host.up = host.up || port.result.reason != Reason::kNoResponse;

@@ -17,6 +17,7 @@
 #include "net/ipv4_address.hpp"
 #include "net/port_ranges.hpp"
 #include "format.hpp"
+#include "output/service.hpp"
 #include "output/tools.hpp"
 #include "report_parts.hpp"
 
@@ -27,6 +28,7 @@ constexpr std::size_t kChartBars = 20;
 constexpr std::size_t kTopHosts = 20;
 constexpr std::size_t kTopHostPortsListed = 12;
 constexpr std::size_t kWarningsListed = 50;
+constexpr int kCertificateWarningDays = 30;
 
 constexpr PortState kStates[] = {PortState::kOpen, PortState::kClosed, PortState::kFiltered,
                                  PortState::kOpenFiltered};
@@ -338,6 +340,68 @@ void append_top_hosts(std::string& page, const ScanModel& scan, const ReportFact
   page += "</table>\n";
 }
 
+// --banners (or nmap -sV): the products found on open ports, most common first.
+void append_products(std::string& page, const ScanModel& scan) {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> products;  // (product, version) -> ports
+  for (const auto& [address, host] : scan.hosts) {
+    for (const ScannedPort& port : host.ports) {
+      if (port.result.state == PortState::kOpen && !port.product.empty()) ++products[{port.product, port.version}];
+    }
+  }
+  if (products.empty()) return;
+  std::vector<std::pair<std::uint64_t, std::pair<std::string, std::string>>> sorted;
+  for (const auto& [product, count] : products) sorted.emplace_back(count, product);
+  std::sort(sorted.begin(), sorted.end(), [](const auto& left, const auto& right) {
+    return left.first != right.first ? left.first > right.first : left.second < right.second;
+  });
+  page += "<h2>Products on open ports</h2>\n<table id=\"products\"><tr><th>product</th><th>version</th>"
+          "<th>open ports</th></tr>\n";
+  for (std::size_t i = 0; i < std::min(sorted.size(), kChartBars); ++i) {
+    append(page, "<tr><td>{}</td><td>{}</td><td class=\"number\">{}</td></tr>\n",
+           html_escaped(sorted[i].second.first), html_escaped(sorted[i].second.second), sorted[i].first);
+  }
+  if (sorted.size() > kChartBars) append(page, "<tr><td colspan=\"3\">{} more</td></tr>\n", sorted.size() - kChartBars);
+  page += "</table>\n";
+}
+
+// TLS certificates that expire within kCertificateWarningDays of the scan's end (or expired).
+void append_expiring_certificates(std::string& page, const ScanModel& scan) {
+  const std::time_t reference = scan.end_time != 0 ? scan.end_time : std::time(nullptr);
+  std::vector<std::pair<std::time_t, std::string>> rows;  // (expiry, row)
+  for (const auto& [address, host] : scan.hosts) {
+    for (const ScannedPort& port : host.ports) {
+      if (port.certificate_not_after == 0) continue;
+      const double days = std::difftime(port.certificate_not_after, reference) / 86400.0;
+      if (days > kCertificateWarningDays) continue;
+      rows.emplace_back(port.certificate_not_after,
+                        fmt::format("<tr><td>{}:{}</td><td>{}</td><td>{}</td><td class=\"number\">{:.0f}</td></tr>\n",
+                                    net::Ipv4Address(address).to_string(), port.result.port,
+                                    html_escaped(port.certificate_cn), utc_timestamp(port.certificate_not_after),
+                                    std::floor(days)));
+    }
+  }
+  append(page, "<h2>TLS certificates expiring within {} days</h2>\n", kCertificateWarningDays);
+  if (rows.empty()) {
+    page += "<p id=\"expiring-certificates\">None.</p>\n";
+    return;
+  }
+  std::sort(rows.begin(), rows.end());
+  page += "<table id=\"expiring-certificates\"><tr><th>host:port</th><th>subject CN</th><th>not valid after "
+          "(UTC)</th><th>days left</th></tr>\n";
+  for (std::size_t i = 0; i < std::min<std::size_t>(rows.size(), kTopHosts * 5); ++i) page += rows[i].second;
+  if (rows.size() > kTopHosts * 5) append(page, "<tr><td colspan=\"4\">{} more</td></tr>\n", rows.size() - kTopHosts * 5);
+  page += "</table>\n";
+}
+
+bool has_certificates(const ScanModel& scan) {
+  for (const auto& [address, host] : scan.hosts) {
+    for (const ScannedPort& port : host.ports) {
+      if (port.certificate_not_after != 0) return true;
+    }
+  }
+  return false;
+}
+
 void append_change_counts(std::string& page, const ScanDiff& diff, const std::string& baseline) {
   constexpr ChangeKind kKinds[] = {ChangeKind::kNewOpenPort,  ChangeKind::kNoLongerOpen,
                                    ChangeKind::kNewHost,      ChangeKind::kVanishedHost,
@@ -397,6 +461,8 @@ std::string report_page(const ScanModel& scan, const std::string& title, const S
   if (diff != nullptr) append_change_counts(page, *diff, baseline_title);
   append_chart(page, facts);
   append_top_hosts(page, scan, facts);
+  append_products(page, scan);
+  if (has_certificates(scan)) append_expiring_certificates(page, scan);
   page += kInteractiveParts;
   page += "<script type=\"application/json\" id=\"report-data\">";
   page += detail::report_data_json(scan, diff);

@@ -4,6 +4,8 @@
 // and processing instructions, nothing more) and ignores elements it does not model (<times>,
 // <os>, <script>). Nothing recurses, so no input can exhaust the stack, and every error carries
 // the line it was found on.
+#include <cstdio>
+#include <ctime>
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -18,6 +20,29 @@
 
 namespace synscan::output::detail {
 namespace {
+
+// nmap's ssl-cert script output (synscan writes the same lines): the subject's commonName and
+// "Not valid after:  2026-12-31T23:59:59". What does not parse is left empty.
+void read_ssl_cert(std::string_view output, ScannedPort& port) {
+  const std::size_t subject = output.find("Subject: ");
+  const std::size_t cn = output.find("commonName=", subject == std::string_view::npos ? 0 : subject);
+  if (subject != std::string_view::npos && cn != std::string_view::npos) {
+    const std::size_t end = output.find_first_of("/\n", cn);
+    port.certificate_cn = std::string(output.substr(cn + 11, end == std::string_view::npos ? end : end - cn - 11));
+  }
+  const std::size_t after = output.find("Not valid after:");
+  if (after == std::string_view::npos) return;
+  std::size_t at = after + 16;
+  while (at < output.size() && output[at] == ' ') ++at;
+  const std::string stamp(output.substr(at, 19));
+  std::tm parts{};
+  if (stamp.size() == 19 && std::sscanf(stamp.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &parts.tm_year, &parts.tm_mon,
+                                        &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec) == 6) {
+    parts.tm_year -= 1900;
+    parts.tm_mon -= 1;
+    port.certificate_not_after = ::timegm(&parts);
+  }
+}
 
 // nmap's port list spelling "22,80,8000-8100" (T:/U: prefixes tolerated).
 std::vector<std::uint16_t> port_list(const Location& at, std::string_view text) {
@@ -91,6 +116,10 @@ class XmlScanReader {
       *port_ = std::move(parsed);
     } else if (name == "service" && opening && port_) {
       port_->service = std::string(tag.attribute_or("name", ""));
+      port_->product = std::string(tag.attribute_or("product", ""));
+      port_->version = std::string(tag.attribute_or("version", ""));
+    } else if (name == "script" && opening && port_ && tag.attribute_or("id", "") == "ssl-cert") {
+      read_ssl_cert(tag.attribute_or("output", ""), *port_);
     } else if (name == "extraports" || name == "extrareasons") {
       visit_extraports(tag, at);
     }

@@ -211,7 +211,7 @@ ProbeCookie Cookie::probe(const Ipv6TargetState& state, std::uint16_t target_por
 
 bool Cookie::addressed_to_us(const Reply& reply) const noexcept {
   return reply.ip_version == 6 ? reply.destination_ipv6 == scanner_ipv6_
-                               : reply.destination_ip == scanner_ip_;
+                               : reply.destination_ip - scanner_ip_ < source_count_;
 }
 
 ProbeCookie Cookie::sender_probe(const Reply& reply) const noexcept {
@@ -258,7 +258,7 @@ Validation Cookie::validate_icmp_quote(const Reply& reply) const noexcept {
   // scanner and the quoted probe was sent from it.
   const bool ipv6 = reply.ip_version == 6;
   const bool quote_from_us =
-      ipv6 ? quote.source_ipv6 == scanner_ipv6_ : quote.source_ip == scanner_ip_;
+      ipv6 ? quote.source_ipv6 == scanner_ipv6_ : quote.source_ip - scanner_ip_ < source_count_;
   if (reply.protocol != (ipv6 ? kProtocolIcmpv6 : kProtocolIcmp) || !addressed_to_us(reply) ||
       !quote_from_us || (quote.protocol != kProtocolTcp && quote.protocol != kProtocolUdp)) {
     return Validation::kNotOurs;

@@ -236,15 +236,31 @@ const OptionSpec kOptions[] = {
     // Network
     {"interface", 'e', "", "", "IFACE", "-e IFACE: send and capture on IFACE", G::kNetwork, K::kValue, R::kStored,
      [](Text t, Values& v) { v.plan.interface = t; }, [](const Plan& p) { return unless_empty(p.interface); }},
-    {"source-ip", 'S', "", "", "ADDR", "-S ADDR: source address of probes", G::kNetwork, K::kValue, R::kStored,
+    {"source-ip", 'S', "", "", "ADDR[-ADDR]",
+     "-S ADDR: source address of probes; a range A-B (up to 64): rate-limited hosts are re-probed "
+     "from all of them (synscan answers ARP for the others)",
+     G::kNetwork, K::kValue, R::kStored,
      [](Text t, Values& v) {
-       const auto address = net::Ipv4Address::parse(t);
-       if (!address) throw UsageError("invalid -S address '" + t + "': " + net::ipv4_problem(t));
-       v.plan.source_ip = address->value();
+       const std::size_t dash = t.find('-');
+       const std::string first_text = t.substr(0, dash);
+       const auto first = net::Ipv4Address::parse(first_text);
+       if (!first) throw UsageError("invalid -S address '" + first_text + "': " + net::ipv4_problem(first_text));
+       v.plan.source_ip = first->value();
+       v.plan.source_count = 1;
+       if (dash == std::string::npos) return;
+       const std::string last_text = t.substr(dash + 1);
+       const auto last = net::Ipv4Address::parse(last_text);
+       if (!last) throw UsageError("invalid -S address '" + last_text + "': " + net::ipv4_problem(last_text));
+       if (last->value() < first->value() || last->value() - first->value() >= 64) {
+         throw UsageError("invalid -S range '" + t + "': expected FIRST-LAST, at most 64 addresses");
+       }
+       v.plan.source_count = last->value() - first->value() + 1;
      },
      [](const Plan& p) -> Shown {
        if (!p.source_ip) return std::nullopt;
-       return net::Ipv4Address(*p.source_ip).to_string();
+       std::string text = net::Ipv4Address(*p.source_ip).to_string();
+       if (p.source_count > 1) text += '-' + net::Ipv4Address(*p.source_ip + p.source_count - 1).to_string();
+       return text;
      }},
     {"source-port", 'g', "", "", "PORT", "-g PORT: fixed source port", G::kNetwork, K::kValue, R::kStored,
      [](Text t, Values& v) { v.plan.source_port = parse_number<std::uint16_t>(t, "-g", 1, 65535); },

@@ -79,10 +79,10 @@ def synproxy_ruleset(table: str) -> str:
 """
 
 
-def start_servers(lab: labmod.Lab, cert: str, key: str) -> subprocess.Popen:
+def start_servers(lab: labmod.Lab, cert: str, key: str, *extra: str) -> subprocess.Popen:
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "banner_servers.py")
     proc = subprocess.Popen(lab.in_target(sys.executable or "python3", script, "--cert", cert, "--key", key,
-                                          "--greeters", f"{GREETERS[0]}-{GREETERS[1]}"),
+                                          "--greeters", f"{GREETERS[0]}-{GREETERS[1]}", *extra),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, start_new_session=True)
     line = proc.stdout.readline().strip()
@@ -201,6 +201,25 @@ def check_consumers(base: str, directory: str):
           f"python3-libnmap reads the service fields: {out} {libnmap.stderr[-300:]}")
 
 
+def check_report(synscan: str, base: str, directory: str, open_22: int, open_443: int):
+    """synscan report, from the XML and from the JSON lines: products and expiring certificates."""
+    for source in (base + ".xml", base + ".jsonl"):
+        page_path = os.path.join(directory, "report.html")
+        proc = subprocess.run([synscan, "report", source, "-o", page_path], capture_output=True, text=True)
+        check(proc.returncode == 0, f"report {source}: exit {proc.returncode} {proc.stderr}")
+        if proc.returncode != 0:
+            continue
+        page = open(page_path, encoding="utf-8").read()
+        products = page[page.find('<table id="products">'):]
+        products = products[:products.find("</table>")]
+        certificates = page[page.find('<table id="expiring-certificates">'):]
+        certificates = certificates[:certificates.find("</table>")]
+        check(f"<tr><td>OpenSSH</td><td>9.2p1</td><td class=\"number\">{open_22 + 20 * 11}</td></tr>" in products,
+              f"report {source}: OpenSSH row\n{products}")
+        check(certificates.count(f"<td>{CN}</td>") == open_443 and "<td class=\"number\">19</td>" in certificates,
+              f"report {source}: {open_443} expiring certificates\n{certificates[:600]}")
+
+
 def check_fake_open(base: str, only_open: bool):
     records, ports, marks = json_records(base + ".jsonl"), xml_ports(base + ".xml"), xml_hostscripts(base + ".xml")
     check(subprocess.run(["xmllint", "--noout", "--dtdvalid", "/usr/share/nmap/nmap.dtd", base + ".xml"],
@@ -255,6 +274,9 @@ def main() -> int:
                                           "198.18.0.1-198.18.0.11"])
             check_service_scan(one, not_after)
             check_consumers(one, directory)
+            hosts = [f"198.18.0.{i}" for i in range(1, 12)]
+            check_report(args.synscan, one, directory, sum(expected_state(a, 22) == "open" for a in hosts),
+                         sum(expected_state(a, 443) == "open" for a in hosts))
             two = os.path.join(directory, "two")
             stderr = scan(lab, args.synscan, two, ["--banners", "-p", "22,1000-1199", "198.18.0.4", SYNPROXY_HOST])
             check("1 hosts faking open ports" in stderr, "scan 2: the closing line counts one fake-open host")

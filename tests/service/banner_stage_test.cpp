@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -75,14 +76,24 @@ class LoopbackServer {
   }
   [[nodiscard]] Target target() const { return target_; }
   [[nodiscard]] int accepted() const { return accepted_.load(); }
+  [[nodiscard]] std::vector<std::uint16_t> peer_ports() const {
+    const std::lock_guard lock(peers_mutex_);
+    return peer_ports_;
+  }
 
  private:
   void accept_loop(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
       if (!wait_readable(listener_, 20)) continue;
-      const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      sockaddr_in peer{};
+      socklen_t peer_length = sizeof peer;
+      const int fd = ::accept4(listener_, reinterpret_cast<sockaddr*>(&peer), &peer_length, SOCK_CLOEXEC);
       if (fd < 0) continue;
       ++accepted_;
+      {
+        const std::lock_guard lock(peers_mutex_);
+        peer_ports_.push_back(ntohs(peer.sin_port));
+      }
       connections_.emplace_back([this, fd](std::stop_token connection_stop) {
         behavior_(fd, connection_stop);
         ::close(fd);
@@ -94,6 +105,8 @@ class LoopbackServer {
   int listener_ = -1;
   Target target_;
   std::atomic<int> accepted_{0};
+  mutable std::mutex peers_mutex_;
+  std::vector<std::uint16_t> peer_ports_;
   std::vector<std::jthread> connections_;
   std::jthread acceptor_;
 };
@@ -299,6 +312,25 @@ TEST(BannerStage, CancelledHostSkipsItsQueue) {
   for (const auto& result : results) skipped += result.outcome == Outcome::kSkipped;
   EXPECT_EQ(skipped, 9);  // the two in flight finish (silent); the other nine never connect
   EXPECT_EQ(stage.outstanding(), 0u);
+}
+
+// The raw SYN scan's source ports (here most of the ephemeral range) are never the stage's.
+TEST(BannerStage, LocalPortsAvoidTheScansSourcePorts) {
+  std::ifstream range_file("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 0;
+  unsigned high = 0;
+  range_file >> low >> high;
+  if (high < low + 200) GTEST_SKIP() << "ephemeral range too small";
+  LoopbackServer server(kLoopback, [](int fd, const std::stop_token&) { send_all(fd, "220 ready\r\n"); });
+  Limits limits = quick_limits();
+  limits.avoid_ports_first = static_cast<std::uint16_t>(low);
+  limits.avoid_ports_count = static_cast<std::uint16_t>(high - low - 100);  // leaves the top 101
+  BannerStage stage(limits);
+  for (int i = 0; i < 20; ++i) stage.submit(server.target());
+  ASSERT_EQ(run_all(stage, 20).size(), 20u);
+  const std::vector<std::uint16_t> ports = server.peer_ports();
+  ASSERT_EQ(ports.size(), 20u);
+  for (const std::uint16_t port : ports) EXPECT_GT(port, high - 101) << "local port inside the avoided range";
 }
 
 // A self-signed certificate made here: CN, two DNS names and an IP address, 10 days valid.

@@ -38,6 +38,15 @@ struct ScannedPort {
   std::string reason_text;
   /// When the result became final: JSON lines "time"; XML/greppable: the host's end time.
   std::time_t time = 0;
+  /// --banners (nmap -sV): product and version as the file gave them (XML <service>, JSON
+  /// "banner"); "" when none. convert and merge do not carry them on (nor the banner, HTTP and
+  /// TLS details): they are read for the report.
+  std::string product;
+  std::string version;
+  /// A TLS certificate the file reported (XML ssl-cert script, JSON "tls"): subject commonName
+  /// and expiry; not_after 0 when none.
+  std::string certificate_cn;
+  std::time_t certificate_not_after = 0;
 };
 
 /// Ports a file summarised by state without listing them (nmap's <extraports> without a "ports"

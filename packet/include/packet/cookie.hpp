@@ -83,6 +83,9 @@ class Cookie {
   /// TCP, the cookie's sequence number).
   [[nodiscard]] Validation validate_icmp_quote(const Reply& reply) const noexcept;
 
+  /// IPv4 replies to (and quotes from) scanner_ip() .. scanner_ip() + count - 1 count as ours
+  /// (-S with a range of source addresses; the cookie stays keyed on scanner_ip()).
+  void accept_source_range(std::uint32_t count) noexcept { source_count_ = count == 0 ? 1 : count; }
   [[nodiscard]] std::uint32_t scanner_ip() const noexcept { return scanner_ip_; }
   [[nodiscard]] const Ipv6Bytes& scanner_ipv6() const noexcept { return scanner_ipv6_; }
   [[nodiscard]] SourcePortRange source_ports() const noexcept { return ports_; }
@@ -96,6 +99,7 @@ class Cookie {
   SipKey key_;
   std::uint32_t scanner_ip_;
   SourcePortRange ports_;
+  std::uint32_t source_count_ = 1;  ///< IPv4 addresses from scanner_ip_ accepted as ours
   Ipv6Bytes scanner_ipv6_{};
   std::uint64_t ipv6_prefix_state_[4]{};  ///< SipHash state after the scanner_ipv6 words
 };

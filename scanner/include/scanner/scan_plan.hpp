@@ -37,7 +37,11 @@ struct ScanPlan {
   Shard shard;
 
   std::string interface;                        ///< -e
-  std::optional<std::uint32_t> source_ip;       ///< -S
+  std::optional<std::uint32_t> source_ip;       ///< -S (the first address of a range)
+  /// -S A-B: the addresses source_ip .. source_ip + source_count - 1. Probes leave from source_ip;
+  /// a host that rate-limits its answers per peer (Linux) is re-probed from all of them, and
+  /// synscan answers ARP for the others itself.
+  std::uint32_t source_count = 1;
   std::optional<std::uint16_t> source_port;     ///< -g: pin the source port
   std::optional<net::MacAddress> router_mac; ///< --router-mac
   std::uint8_t ttl = 64;

@@ -21,11 +21,17 @@ ProbeSet::ProbeSet(const packet::FrameAddressing& addressing, const packet::Cook
   add(ProbeKind::kUdp, ports.udp);
 }
 
-std::string ProbeSet::bpf_filter(std::uint32_t source_ip) const {
+std::string ProbeSet::bpf_filter(std::uint32_t source_ip, std::uint32_t source_count) const {
   // ICMP errors are matched on type only: their quote is validated in user space.
   const packet::SourcePortRange range = cookie_.source_ports();
-  return "ip dst host " + net::Ipv4Address(source_ip).to_string() + " and ((" + TcpSynProbe::bpf_clause(range) +
-         ") or (" + UdpProbe::bpf_clause(range) + ") or (icmp and (icmp[0] == 3 or icmp[0] == 11)))";
+  std::string destination = "ip dst host " + net::Ipv4Address(source_ip).to_string();
+  if (source_count > 1) {  // a -S range: replies to any of it, and ARP requests for it
+    destination = "(ip[16:4] >= " + std::to_string(source_ip) + " and ip[16:4] <= " +
+                  std::to_string(source_ip + source_count - 1) + ")";
+  }
+  std::string filter = destination + " and ((" + TcpSynProbe::bpf_clause(range) + ") or (" +
+                       UdpProbe::bpf_clause(range) + ") or (icmp and (icmp[0] == 3 or icmp[0] == 11)))";
+  return source_count > 1 ? "(ip and " + filter + ") or (arp and arp[6:2] == 1)" : filter;
 }
 
 }  // namespace synscan::scanner::engine

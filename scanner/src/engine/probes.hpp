@@ -26,8 +26,9 @@ class ProbeSet {
     return static_cast<std::uint32_t>(probes_.size());
   }
   [[nodiscard]] const packet::Cookie& cookie() const noexcept { return cookie_; }
-  /// The capture filter: replies to `source_ip` for every kind, and ICMP errors.
-  [[nodiscard]] std::string bpf_filter(std::uint32_t source_ip) const;
+  /// The capture filter: replies to `source_ip` (.. + source_count - 1) for every kind, and ICMP
+  /// errors; with a range, also ARP requests (the receiver answers those for the range).
+  [[nodiscard]] std::string bpf_filter(std::uint32_t source_ip, std::uint32_t source_count = 1) const;
 
   /// Writes probe `probe` to `target` into `out` (room for 1536 bytes); returns the frame size.
   std::uint32_t write(std::size_t probe, std::uint32_t target, std::byte* out) const noexcept {

@@ -70,7 +70,14 @@ void Progress::line() {
                value(shared_.receive.open_found),
                value(shared_.receive.kernel_drops) + value(shared_.receive.interface_drops),
                static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)),
-               path_status(shared_.path).c_str());
+               (limited_suffix() + path_status(shared_.path)).c_str());
+}
+
+// ", 2 hosts rate-limited (paced)" once any host was found limiting its answers.
+std::string Progress::limited_suffix() const {
+  const std::uint32_t limited = shared_.pace_board.size();
+  if (limited == 0) return {};
+  return ", " + std::to_string(limited) + (limited == 1 ? " host" : " hosts") + " rate-limited (paced)";
 }
 
 void Progress::report_path() {

@@ -3,6 +3,7 @@
 // relaxed loads) and the closing two-line summary.
 #include <cstdint>
 #include <string>
+#include <string>
 
 #include "engine/collector.hpp"
 #include "engine/shared.hpp"
@@ -22,6 +23,7 @@ class Progress {
   /// Says which hosts were newly found to rate-limit their answers (Shared::pace_board), once
   /// each, the first kMaxLimitLines of them by name; with the progress line or -v.
   void report_limits();
+  [[nodiscard]] std::string limited_suffix() const;
   /// Says once what the path controller found (Shared::path): a limit confirmed, or a fall of the
   /// answers that lowering the rate did not cure; with the progress line or -v.
   void report_path();

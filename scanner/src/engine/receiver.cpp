@@ -1,8 +1,10 @@
 #include "engine/receiver.hpp"
 
+#include <array>
 #include <chrono>
 #include <optional>
 
+#include "engine/source_range.hpp"
 #include <spdlog/spdlog.h>
 
 #include "packet/reply.hpp"
@@ -85,6 +87,19 @@ void Receiver::publish_path() noexcept {
   out.confirmed.store(limit.confirmed, std::memory_order_relaxed);
 }
 
+// An ARP request for an address of the -S range: answered with the interface's MAC (the capture
+// passes ARP requests only when there is a range). True for every ARP frame (none is a reply).
+bool Receiver::answer_arp(std::span<const std::byte> frame) noexcept {
+  if (resources_.capture_link != packet::LinkType::kEthernet || !plan_.source_ip) return false;
+  std::array<std::byte, 64> reply{};
+  const std::size_t size = arp_reply_for(frame, *plan_.source_ip, plan_.source_count,
+                                         resources_.network.hop.interface_mac, reply);
+  if (size == 0) return frame.size() >= 14 && frame[12] == std::byte{0x08} && frame[13] == std::byte{0x06};
+  const FrameRef ref{reply.data(), static_cast<std::uint32_t>(size)};
+  resources_.arp_sender->send(std::span<const FrameRef>(&ref, 1), arp_counters_);
+  return true;
+}
+
 void Receiver::publish_drops() noexcept {
   const CaptureDrops drops = resources_.source->drops();
   shared_.receive.kernel_drops.store(drops.kernel_drops, std::memory_order_relaxed);
@@ -95,6 +110,7 @@ void Receiver::publish_drops() noexcept {
 void Receiver::handle_frame(std::span<const std::byte> frame) noexcept {
   ReceiveCounters& counters = shared_.receive;
   bump(counters.frames_seen);
+  if (resources_.arp_sender && answer_arp(frame)) return;
   packet::Reply reply;
   if (packet::parse_captured_frame(resources_.capture_link, frame, reply) != packet::ParseStatus::kOk) {
     bump(counters.parse_rejects);

@@ -32,6 +32,7 @@ class Receiver {
   void publish_drops() noexcept;
   void poll_path() noexcept;
   void publish_path() noexcept;
+  bool answer_arp(std::span<const std::byte> frame) noexcept;
 
   const ScanPlan& plan_;
   Resources& resources_;
@@ -41,6 +42,7 @@ class Receiver {
   std::optional<rate::PathRateController> path_;
   std::uint64_t first_answers_ = 0;  ///< answers to probes sent once (final when they arrived)
   rate::Nanoseconds last_path_poll_{0};
+  SendCounters arp_counters_;
 };
 
 }  // namespace synscan::scanner::engine

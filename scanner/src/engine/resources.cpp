@@ -92,7 +92,9 @@ Network make_network(const ScanPlan& plan, const InjectedLink* link) {
 packet::Cookie make_cookie(const ScanPlan& plan, const Network& network) {
   packet::SourcePortRange ports;
   if (plan.source_port) ports = {*plan.source_port, 1};
-  return packet::Cookie(packet::SipKey::random(), network.hop.source_ip, ports);
+  packet::Cookie cookie(packet::SipKey::random(), network.hop.source_ip, ports);
+  cookie.accept_source_range(plan.source_count);
+  return cookie;
 }
 
 packet::FrameAddressing addressing(const ScanPlan& plan, const Network& network) {
@@ -186,7 +188,8 @@ Resources::Resources(const ScanPlan& plan, std::unique_ptr<InjectedLink> link)
     return;
   }
   // Capture first, so no reply to the first probe can be missed.
-  PcapHandle capture(CaptureOptions{network.hop.interface, probes.bpf_filter(network.hop.source_ip)});
+  PcapHandle capture(CaptureOptions{network.hop.interface,
+                                    probes.bpf_filter(network.hop.source_ip, plan.source_count)});
   const std::optional<packet::LinkType> parsed_link = link_type_of(capture.datalink());
   if (!parsed_link) {
     throw RuntimeError(fmt::format("cannot parse captures on {} (pcap link type {})",
@@ -194,6 +197,12 @@ Resources::Resources(const ScanPlan& plan, std::unique_ptr<InjectedLink> link)
   }
   capture_link = *parsed_link;
   source = make_pcap_source(std::move(capture));
+  if (plan.source_count > 1) {  // the receive thread answers ARP for the -S range
+    if (network.hop.link_header != packet::LinkHeader::kEthernet) {
+      throw UsageError("-S with a range answers ARP for it: " + network.hop.interface + " is not Ethernet");
+    }
+    arp_sender = make_packet_socket_sender(network.hop.interface_index, network.hop.link_header);
+  }
   OpenedSenders opened = open_senders(plan, network.hop, transmit_threads);
   senders = std::move(opened.senders);
   send_path = std::move(opened.description);

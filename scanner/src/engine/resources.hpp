@@ -52,6 +52,8 @@ class Resources {
   /// the network (an injected link, --offline).
   std::string send_path;
   std::unique_ptr<FrameSource> source;                ///< replies (never null)
+  /// The receive thread's, for ARP replies for a -S range (null without a range).
+  std::unique_ptr<FrameSender> arp_sender;
   packet::LinkType capture_link = packet::LinkType::kEthernet;  ///< how `source` frames start
 };
 

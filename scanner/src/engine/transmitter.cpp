@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "engine/source_range.hpp"
 #include "scanner/resume.hpp"
 
 namespace synscan::scanner::engine {
@@ -337,7 +338,7 @@ void Transmitter::start_pacing(ActiveGroup& group, Nanoseconds now) {
     }
     host.tries.assign(host.entries.size(), 0);
     const std::optional<double> known = board_.rate_of(host.address);
-    host.rate = known ? kPaceShare * *known : kProbeRate;
+    host.rate = known ? kPaceShare * *known : kProbeRate * plan_.source_count;
     host.limited = known.has_value();
     host.next_send = now + (known ? Nanoseconds{0} : kProbeDelay);
     host.last_progress = host.next_send;
@@ -426,6 +427,11 @@ void Transmitter::send_paced(const std::stop_token& stop, Nanoseconds now) {
     std::byte* out = frame_memory_.data() + offset;
     const std::uint32_t size = build(host.address, entry, out);
     if (size == 0) continue;
+    if (plan_.source_count > 1) {  // a -S range: each source has its own budget at the host
+      rewrite_source(std::span<std::byte>(out, size), packet::ipv4_offset_for(resources_.network.hop.link_header),
+                     *plan_.source_ip + host.next_source);
+      host.next_source = (host.next_source + 1) % plan_.source_count;
+    }
     batch_[filled] = {out, size};
     batch_targets_[filled] = host.address;
     ++filled;

@@ -93,6 +93,7 @@ class Transmitter {
     double rate = 0.0;                   // paced sends per second
     bool limited = false;                // rate from the PaceBoard; only then tries count
     bool answered = false;               // a probe was answered since pacing began
+    std::uint32_t next_source = 0;       // -S range: the next paced send's source (index)
   };
 
   bool open_group();
