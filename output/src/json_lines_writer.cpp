@@ -124,8 +124,8 @@ class JsonLinesWriter final : public ResultWriter {
  private:
   void append_record(std::uint32_t address, const PortResult& result, std::time_t when) {
     // Appended piece by piece straight into the batch: the pieces that depend only on the host,
-    // the (protocol, port) or the second are formatted once and reused (a sweep writes a
-    // record per unanswered probe, so this is the output thread's per-probe cost).
+    // the (protocol, port), the (state, reason) or the second are formatted once and reused (a
+    // sweep writes a record per unanswered probe: this is the output thread's per-probe cost).
     if (cached_address_text_.empty() || address != cached_address_) {
       cached_address_ = address;
       cached_address_text_ = "{\"ip\":\"" + net::Ipv4Address(address).to_string() + "\",\"port\":";
@@ -136,13 +136,18 @@ class JsonLinesWriter final : public ResultWriter {
       fmt::format_to(std::back_inserter(cached_time_text_), ",\"time\":{},\"category\":\"",
                      static_cast<long long>(when));
     }
+    const unsigned verdict = static_cast<unsigned>(result.state) << 8 | static_cast<unsigned>(result.reason);
+    if (cached_verdict_text_.empty() || verdict != cached_verdict_) {
+      cached_verdict_ = verdict;
+      cached_verdict_text_ = to_string(result.state);
+      cached_verdict_text_ += "\",\"reason\":\"";
+      cached_verdict_text_ += to_string(result.reason);
+      cached_verdict_text_ += "\",\"ttl\":";
+    }
     const PortText& port = port_text(result.protocol, result.port);
     batch_ += cached_address_text_;
     batch_.append(port.text, 0, port.state_at);
-    batch_ += to_string(result.state);
-    batch_ += "\",\"reason\":\"";
-    batch_ += to_string(result.reason);
-    batch_ += "\",\"ttl\":";
+    batch_ += cached_verdict_text_;
     append_decimal(batch_, result.reason_ttl);
     batch_.append(port.text, port.state_at, port.time_at - port.state_at);
     batch_ += cached_time_text_;
@@ -199,6 +204,8 @@ class JsonLinesWriter final : public ResultWriter {
   std::vector<std::uint32_t> port_slots_;  ///< (protocol, port) -> 1 + index in port_texts_; 0 = none
   std::uint32_t cached_address_ = 0;
   std::string cached_address_text_;  ///< `{"ip":"<cached_address_>","port":`
+  unsigned cached_verdict_ = 0;
+  std::string cached_verdict_text_;  ///< `<state>","reason":"<reason>","ttl":`
   std::time_t cached_time_ = 0;
   std::string cached_time_text_;  ///< `,"time":<cached_time_>,"category":"`
   bool only_open_ = false;

@@ -7,6 +7,7 @@
 // the cycle through it returns to it.
 #include "scanner/permutation.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 
@@ -75,6 +76,34 @@ std::uint64_t Permutation::at(std::uint64_t position) const noexcept {
   std::uint64_t value = encrypt(position);
   while (value >= size_) value = encrypt(value);
   return value;
+}
+
+void Permutation::at_many(std::uint64_t first, std::uint64_t stride,
+                          std::span<std::uint64_t> out) const noexcept {
+  // Fixed-width lanes run the four rounds side by side; lanes past the end compute values
+  // nobody reads.
+  constexpr std::size_t kLanes = 8;
+  for (std::size_t done = 0; done < out.size(); done += kLanes) {
+    std::uint64_t left[kLanes], right[kLanes];
+    for (std::size_t lane = 0; lane < kLanes; ++lane) {
+      const std::uint64_t position = first + (done + lane) * stride;
+      left[lane] = position >> half_bits_;
+      right[lane] = position & half_mask_;
+    }
+    for (const std::uint64_t key : round_keys_) {
+      for (std::size_t lane = 0; lane < kLanes; ++lane) {
+        const std::uint64_t next_right = left[lane] ^ (round_function(right[lane], key) & half_mask_);
+        left[lane] = right[lane];
+        right[lane] = next_right;
+      }
+    }
+    const std::size_t lanes = std::min(kLanes, out.size() - done);
+    for (std::size_t lane = 0; lane < lanes; ++lane) {
+      std::uint64_t value = (left[lane] << half_bits_) | right[lane];
+      while (value >= size_) value = encrypt(value);  // cycle-walking, as in at()
+      out[done + lane] = value;
+    }
+  }
 }
 
 std::uint64_t Permutation::inverse(std::uint64_t value) const noexcept {

@@ -18,6 +18,10 @@ void RttEstimator::record_send(std::uint64_t key, Nanoseconds now) noexcept {
 
 void RttEstimator::forget(std::uint64_t key) noexcept {
   Slot& slot = slots_[slot_of(key)];
+  // By the retry most slots hold a later key: a plain load then, no locked op taking the cache
+  // line from the other threads that write beside it. Only this key's own transmitter publishes
+  // it, so a slot that does not hold it now cannot come to hold it before this call returns.
+  if (slot.key.load(std::memory_order_relaxed) != key) return;
   std::uint64_t expected = key;
   slot.key.compare_exchange_strong(expected, 0, std::memory_order_relaxed);
 }

@@ -109,6 +109,15 @@ bool ScanOrder::GroupWalk::next(std::uint64_t& entry) noexcept {
   return true;
 }
 
+std::size_t ScanOrder::GroupWalk::next_many(std::span<std::uint64_t> out) noexcept {
+  if (position_ >= entry_count_) return 0;
+  const std::uint64_t left = (entry_count_ - position_ + stride_ - 1) / stride_;
+  const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(left, out.size()));
+  permutation_.at_many(position_, stride_, out.first(count));
+  position_ += std::uint64_t{stride_} * count;
+  return count;
+}
+
 std::uint32_t choose_hosts_per_group(std::uint64_t host_count, std::uint32_t probes_per_host,
                                      double packets_per_second, double group_seconds) noexcept {
   const double rate = packets_per_second > 0.0 ? packets_per_second : kUnlimitedRateEstimate;

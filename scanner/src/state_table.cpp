@@ -138,6 +138,14 @@ bool StateTable::mark_reported(std::size_t slot, std::size_t entry) noexcept {
   return (before & kReportedBit) == 0;
 }
 
+bool StateTable::mark_reported_sealed(std::size_t slot, std::size_t entry) noexcept {
+  std::atomic<std::uint32_t>& cell = entries_[slot * entries_per_slot_ + entry];
+  const std::uint32_t before = cell.load(std::memory_order_relaxed);
+  if ((before & kReportedBit) != 0) return false;
+  cell.store(before | kReportedBit, std::memory_order_relaxed);
+  return true;
+}
+
 EntryView StateTable::load(std::size_t slot, std::size_t entry) const noexcept {
   return EntryView{entries_[slot * entries_per_slot_ + entry].load(std::memory_order_acquire)};
 }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <span>
 #include <vector>
 
 #include "scanner/errors.hpp"
@@ -26,6 +28,35 @@ void expect_bijection(std::uint64_t size, std::uint64_t seed, std::uint64_t inve
     }
   }
   // size distinct values below size: every value was hit exactly once.
+}
+
+// at_many computes lanes side by side, with lanes past the end and cycle-walking lanes: it must
+// give exactly at()'s values for every size class (below, at and above a power of four), first
+// position, stride and count, including counts that are not a multiple of its lane width.
+TEST(Permutation, AtManyEqualsAtOneByOne) {
+  const std::uint64_t sizes[] = {1, 2, 3, 5, 16, 17, 100, 255, 256, 257, 65'535, 65'536, 65'537, (1u << 20) + 3};
+  for (const std::uint64_t size : sizes) {
+    for (const std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0xDEADBEEF}}) {
+      const Permutation permutation(size, seed);
+      for (const std::uint64_t stride : {std::uint64_t{1}, std::uint64_t{3}}) {
+        for (const std::uint64_t first : {std::uint64_t{0}, std::uint64_t{1}, size / 2}) {
+          if (first >= size) continue;
+          const std::uint64_t available = (size - first + stride - 1) / stride;
+          for (const std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8},
+                                          std::size_t{9}, std::size_t{100}}) {
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(count, available));
+            std::vector<std::uint64_t> many(n + 1, ~0ull);
+            permutation.at_many(first, stride, std::span<std::uint64_t>(many.data(), n));
+            for (std::size_t i = 0; i < n; ++i) {
+              ASSERT_EQ(many[i], permutation.at(first + i * stride))
+                  << "size " << size << " seed " << seed << " first " << first << " stride " << stride << " i " << i;
+            }
+            EXPECT_EQ(many[n], ~0ull) << "wrote past the span";
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(Permutation, BijectionForManySizes) {

@@ -140,6 +140,33 @@ TEST(ScanOrder, RewindRepeatsThePass) {
   EXPECT_EQ(first.size(), 100u);
 }
 
+// next_many hands out the same entries as next(), in order, whatever the chunk size, for every
+// shard and for the group with one host less; and a rewound walk repeats them.
+TEST(ScanOrder, NextManyEqualsNextOneByOne) {
+  for (const Shard shard : {Shard{1, 1}, Shard{2, 3}, Shard{3, 3}}) {
+    const ScanOrder order(1003, 7, 100, 42, shard);
+    for (std::uint64_t group = 0; group < order.group_count(); group += order.group_count() - 1) {
+      ScanOrder::GroupWalk one(order, group), many(order, group);
+      std::vector<std::uint64_t> expected, got;
+      std::uint64_t entry = 0;
+      while (one.next(entry)) expected.push_back(entry);
+      for (const std::size_t chunk : {std::size_t{1}, std::size_t{5}, std::size_t{16}, std::size_t{1000}}) {
+        got.clear();
+        many.rewind();
+        std::vector<std::uint64_t> buffer(chunk);
+        while (const std::size_t count = many.next_many(buffer)) {
+          ASSERT_LE(count, chunk);
+          got.insert(got.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(count));
+        }
+        EXPECT_EQ(got, expected) << "shard " << shard.index << "/" << shard.count << " group " << group
+                                 << " chunk " << chunk;
+        EXPECT_EQ(many.next_many(buffer), 0u);
+        EXPECT_FALSE(many.next(entry));
+      }
+    }
+  }
+}
+
 TEST(ScanOrder, SeedAndGroupChangeTheOrder) {
   const ScanOrder a(1000, 10, 100, 1), b(1000, 10, 100, 2);
   const auto entries_of = [](const ScanOrder& order, std::uint64_t group) {

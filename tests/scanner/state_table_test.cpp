@@ -251,6 +251,32 @@ TEST(StateTable, SealedSlotTurnsAnswersAway) {
   EXPECT_EQ(table.finalize(1, 7, 1, 2, 1), Finalize::kFirst);
 }
 
+// After the hand-over the collector owns the sealed slot: its unlocked mark sets the bit once,
+// keeps every other field, and agrees with the locked one.
+TEST(StateTable, SealedSlotOwnerMarksReportedOnce) {
+  StateTable table(2, 8);
+  table.open_slot(1, 5);
+  ASSERT_EQ(table.mark_sent(1, 5, 0), MarkSent::kMarked);
+  ASSERT_EQ(table.mark_sent(1, 5, 0), MarkSent::kMarked);
+  ASSERT_EQ(table.finalize(1, 5, 0, 3, 64), Finalize::kFirst);
+  ASSERT_TRUE(table.mark_reported(1, 2));  // streamed before the seal
+  table.seal_slot(1);
+  const EntryView before = table.load(1, 0);
+  EXPECT_TRUE(table.mark_reported_sealed(1, 0));
+  EXPECT_FALSE(table.mark_reported_sealed(1, 0));
+  EXPECT_FALSE(table.mark_reported(1, 0));
+  const EntryView after = table.load(1, 0);
+  EXPECT_TRUE(after.reported());
+  EXPECT_EQ(after.raw & ~(1u << 9), before.raw);
+  EXPECT_EQ(after.send_count(), 2);
+  EXPECT_EQ(after.result(), 3);
+  EXPECT_EQ(after.ttl(), 64);
+  EXPECT_FALSE(table.mark_reported_sealed(1, 2));  // already reported by the locked op
+  EXPECT_TRUE(table.mark_reported_sealed(1, 1));   // a pending (silent) entry
+  EXPECT_FALSE(table.load(1, 1).final());
+  EXPECT_EQ(table.load(0, 1).raw, 0u);  // the other slot is untouched
+}
+
 // When seal_slot returns, no answer lands any more: finalizers racing the seal either got in
 // before it (and are counted as first answers) or are turned away.
 TEST(StateTable, NothingLandsAfterTheSeal) {

@@ -3,6 +3,7 @@
 /// two >= size, with cycle-walking (the BlackRock idea, implemented here from the paper-level
 /// description). Both directions are O(1) expected (cycle-walking visits < 4 values on average).
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace synscan::scanner {
@@ -14,6 +15,10 @@ class Permutation {
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
   /// The value at position `position` (< size).
   [[nodiscard]] std::uint64_t at(std::uint64_t position) const noexcept;
+  /// at() of positions first, first + stride, ... for each element of `out`, all < size. The
+  /// same values as at() one by one, computed several at a time: their multiplications do not
+  /// wait for each other.
+  void at_many(std::uint64_t first, std::uint64_t stride, std::span<std::uint64_t> out) const noexcept;
   /// The position holding `value` (< size): at(inverse(v)) == v.
   [[nodiscard]] std::uint64_t inverse(std::uint64_t value) const noexcept;
 

@@ -15,6 +15,7 @@
 /// Sharding slices each group's permuted positions: shard i/n takes positions q with
 /// q % n == i - 1. With the same seed, shards are disjoint and their union is the whole scan.
 #include <cstdint>
+#include <span>
 
 #include "scanner/permutation.hpp"
 
@@ -58,6 +59,9 @@ class ScanOrder {
     GroupWalk(const ScanOrder& order, std::uint64_t group) noexcept;
     /// Next entry of this shard; false when the pass is over.
     bool next(std::uint64_t& entry) noexcept;
+    /// The next entries of this shard into `out` (as many next() calls); returns how many (0
+    /// when the pass is over).
+    std::size_t next_many(std::span<std::uint64_t> out) noexcept;
     void rewind() noexcept { position_ = first_position_; }
     [[nodiscard]] std::uint64_t group() const noexcept { return group_; }
 

@@ -74,6 +74,9 @@ class StateTable {
                     std::uint8_t result_code, std::uint8_t ttl) noexcept;
   /// Output: set the reported bit; true if this call set it (so each record is emitted once).
   bool mark_reported(std::size_t slot, std::size_t entry) noexcept;
+  /// The same for the one thread that owns a sealed slot's group after its hand-over: nothing
+  /// else writes the slot then (seal_slot), so no locked op is needed.
+  bool mark_reported_sealed(std::size_t slot, std::size_t entry) noexcept;
   [[nodiscard]] EntryView load(std::size_t slot, std::size_t entry) const noexcept;
 
   /// Hint only: the caller will mark this entry soon, so its cache line is fetched for writing

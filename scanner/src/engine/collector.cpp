@@ -151,8 +151,9 @@ void Collector::write_host(GroupSlot at, std::uint32_t local_host, bool interrup
     }
     const output::PortResult result = resources_.probes.result(probe, view.reason(), view.ttl());
     // Per-port records (JSON lines, the service stage) for what streaming has not handled yet.
-    // Without a consumer, or for a state --open leaves out, the entry needs no locked op.
-    if (!view.reported() && wants_record(result) && window.mark_reported(at, entry)) {
+    // Without a consumer, or for a state --open leaves out, no record is due; the group is sealed
+    // (handed over), so marking it needs no locked op.
+    if (!view.reported() && wants_record(result) && window.mark_reported_sealed(at, entry)) {
       record(address, result, now);
     }
     ++totals_.states[static_cast<int>(result.state)];

@@ -1,10 +1,12 @@
 #include "engine/transmitter.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstring>
 #include <ctime>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -69,15 +71,21 @@ Transmitter::Transmitter(const ScanPlan& plan, Resources& resources, Shared& sha
       frame_memory_(std::size_t{rate::batch_size_for_rate(plan.rate / thread_count_)} * kMaxFrame),
       batch_(rate::batch_size_for_rate(plan.rate / thread_count_)),
       batch_targets_(batch_.size()),
-      send_log_(shared.send_logs.empty() ? nullptr : shared.send_logs[thread_index].get()) {}
+      send_log_(shared.send_logs.empty() ? nullptr : shared.send_logs[thread_index].get()) {
+  // A group holds at most max(64 Ki, probes per host) entries (scan_order.cpp): fill_batch splits
+  // an entry into host and probe in 32 bits.
+  assert(max_entries_per_group_ <= std::numeric_limits<std::uint32_t>::max());
+}
 
 bool Transmitter::ActiveGroup::next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept {
-  while (ahead_count < kLookahead) {
-    std::uint64_t upcoming;
-    if (!walk.next(upcoming)) break;
-    window.prefetch(at, static_cast<std::size_t>(upcoming));
-    ahead[(ahead_head + ahead_count) % kLookahead] = upcoming;
-    ++ahead_count;
+  if (ahead_count <= kLookahead - kWalkChunk) {
+    std::array<std::uint64_t, kWalkChunk> upcoming;
+    const std::size_t walked = walk.next_many(upcoming);
+    for (std::size_t i = 0; i < walked; ++i) {
+      window.prefetch(at, static_cast<std::size_t>(upcoming[i]));
+      ahead[(ahead_head + ahead_count) % kLookahead] = upcoming[i];
+      ++ahead_count;
+    }
   }
   if (ahead_count == 0) return false;
   entry = ahead[ahead_head];
@@ -224,8 +232,11 @@ std::uint32_t Transmitter::fill_batch(std::uint32_t budget, Nanoseconds now, Bat
     }
     if (!claim(group, entry, now, counts)) continue;
     std::byte* out = memory + offset;  // room for kMaxFrame: see below
-    const std::uint32_t target = group.addresses[static_cast<std::size_t>(entry / probes_per_host_)];
-    const std::uint32_t size = build(target, entry, out);
+    // One 32-bit division for both halves (entries of a group fit 32 bits: see the constructor).
+    const auto local = static_cast<std::uint32_t>(entry);
+    const std::uint32_t host = local / probes_per_host_, probe = local - host * probes_per_host_;
+    const std::uint32_t target = group.addresses[host];
+    const std::uint32_t size = build(target, probe, out);
     if (size == 0) {  // unreachable on-link host: final without a send
       resources_.window.finalize_unsent(group.at, entry);
       continue;
@@ -258,15 +269,14 @@ bool Transmitter::claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now
   return true;
 }
 
-// The frame of `entry` (probe entry % probes_per_host) to `target`; 0 when there is nothing to send
-// (an on-link host that never answered ARP).
-std::uint32_t Transmitter::build(std::uint32_t target, std::uint64_t entry,
+// The frame of probe `probe` (entry % probes_per_host) to `target`; 0 when there is nothing to
+// send (an on-link host that never answered ARP).
+std::uint32_t Transmitter::build(std::uint32_t target, std::uint32_t probe,
                                  std::byte* out) const noexcept {
   bool reachable;
   const net::MacAddress* neighbour = resources_.neighbour_mac(target, reachable);
   if (!reachable) return 0;
-  const std::uint32_t size =
-      resources_.probes.write(static_cast<std::size_t>(entry % probes_per_host_), target, out);
+  const std::uint32_t size = resources_.probes.write(probe, target, out);
   if (neighbour) std::memcpy(out + packet::kDestinationMacOffset, neighbour->data(), neighbour->size());
   return size;
 }
@@ -425,7 +435,8 @@ void Transmitter::send_paced(const std::stop_token& stop, Nanoseconds now) {
     const std::uint64_t key = probe_key(host.at.group, entry, max_entries_per_group_);
     if (RttEstimator::wants_sample(key)) shared_.rtt.forget(key);
     std::byte* out = frame_memory_.data() + offset;
-    const std::uint32_t size = build(host.address, entry, out);
+    const auto probe = static_cast<std::uint32_t>(entry % probes_per_host_);
+    const std::uint32_t size = build(host.address, probe, out);
     if (size == 0) continue;
     if (plan_.source_count > 1) {  // a -S range: each source has its own budget at the host
       rewrite_source(std::span<std::byte>(out, size), packet::ipv4_offset_for(resources_.network.hop.link_header),

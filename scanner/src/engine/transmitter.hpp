@@ -44,7 +44,8 @@ class Transmitter {
  private:
   using Nanoseconds = rate::Nanoseconds;
   enum class Phase : std::uint8_t { kSending, kWaiting, kFinalWait };
-  static constexpr unsigned kLookahead = 16;  // a power of two
+  static constexpr unsigned kLookahead = 32;  // a power of two
+  static constexpr unsigned kWalkChunk = 16;  // entries the walk computes at once (<= kLookahead / 2)
   static constexpr std::size_t kMaxFrame = 1536;
   static constexpr unsigned kMaxExtraPasses = 3;  // re-probes after losses to the path, per group
   struct ActiveGroup {
@@ -58,8 +59,9 @@ class Transmitter {
     // The group's host addresses by local host index, looked up once when the group opens: the
     // host permutation and the target list's binary search are then not paid per probe.
     std::vector<std::uint32_t> addresses;
-    // The walk runs kLookahead entries ahead of the sends, and each upcoming entry's state-table
-    // cell is prefetched when it is computed, so mark_sent finds it in cache.
+    // The walk runs kLookahead - kWalkChunk to kLookahead entries ahead of the sends (computed
+    // kWalkChunk at a time), and each upcoming entry's state-table cell is prefetched when it is
+    // computed, so mark_sent finds it in cache.
     std::array<std::uint64_t, kLookahead> ahead{};
     unsigned ahead_head = 0;
     unsigned ahead_count = 0;
@@ -103,7 +105,7 @@ class Transmitter {
   void send_batch(std::uint32_t budget);
   std::uint32_t fill_batch(std::uint32_t budget, Nanoseconds now, BatchCounts& counts);
   bool claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts);
-  std::uint32_t build(std::uint32_t target, std::uint64_t entry, std::byte* out) const noexcept;
+  std::uint32_t build(std::uint32_t target, std::uint32_t probe, std::byte* out) const noexcept;
   void end_pass(ActiveGroup& group);
   [[nodiscard]] bool reprobe_after_loss(ActiveGroup& group, Nanoseconds now);
   void follow_path_rate();

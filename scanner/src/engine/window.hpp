@@ -6,7 +6,7 @@
 // Who calls what (thread model: docs/ARCHITECTURE.md):
 //   transmitter  open, restore, prefetch, mark_sent, send_count, finalize_unsent, answered, seal
 //   receiver     locate, answer
-//   collector    load, mark_reported, opened_at, saved_entries, for_each_changed, release
+//   collector    load, mark_reported(_sealed), opened_at, saved_entries, for_each_changed, release
 // A slot is owned by the transmitter from open() to seal(), by the collector from the hand-over
 // to release(); answer() may run at any time and turns stale after seal().
 #include <atomic>
@@ -95,6 +95,10 @@ class ScanWindow {
   }
   /// True if this call set the reported bit (each per-port record is emitted once).
   bool mark_reported(GroupSlot at, std::size_t entry) noexcept { return table_.mark_reported(at.slot, entry); }
+  /// The same for a group handed over to the collector (sealed): no locked op.
+  bool mark_reported_sealed(GroupSlot at, std::size_t entry) noexcept {
+    return table_.mark_reported_sealed(at.slot, entry);
+  }
   [[nodiscard]] std::time_t opened_at(GroupSlot at) const noexcept { return slots_[at.slot].opened_at; }
   /// The group's first `count` entries as the resume file stores them.
   [[nodiscard]] std::vector<std::uint32_t> saved_entries(GroupSlot at, std::size_t count) const;
