@@ -125,7 +125,7 @@ const OptionSpec kOptions[] = {
      [](Text, Values& v) { v.udp = true; }, [](const Plan& p) { return flag(!p.ports.udp.empty()); }},
     {"banners", '\0', "-sV", "", "", "-sV: connect to open TCP ports: banners, HTTP, TLS certificates",
      G::kScan, K::kFlag, R::kPerRun, [](Text, Values& v) { v.plan.banners = true; }, kNotSaved},
-    {"banner-concurrency", '\0', "", "", "N", "--banners: connections in flight at once (default 4096)",
+    {"banner-concurrency", '\0', "", "", "N", "--banners: connections in flight at once (default 512)",
      G::kScan, K::kValue, R::kPerRun,
      [](Text t, Values& v) { v.plan.banner_concurrency = parse_number<unsigned>(t, "--banner-concurrency", 1u, 65536u); },
      kNotSaved},

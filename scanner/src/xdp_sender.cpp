@@ -88,12 +88,13 @@ class XdpSocket {
       release();
       throw XdpUnavailable(bind_failure(interface, queue, error));
     }
+    fd_ = xsk_socket__fd(socket_);  // a library call: looked up once, not per batch
   }
   ~XdpSocket() { release(); }
   XdpSocket(const XdpSocket&) = delete;
   XdpSocket& operator=(const XdpSocket&) = delete;
 
-  [[nodiscard]] int fd() const noexcept { return xsk_socket__fd(socket_); }
+  [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] std::byte* area() const noexcept { return area_; }
   xsk_ring_prod& tx() noexcept { return tx_; }
   xsk_ring_cons& completion() noexcept { return completion_; }
@@ -119,6 +120,7 @@ class XdpSocket {
   std::byte* area_ = nullptr;
   xsk_umem* umem_ = nullptr;
   xsk_socket* socket_ = nullptr;
+  int fd_ = -1;
   xsk_ring_prod fill_{};
   xsk_ring_cons completion_{};
   xsk_ring_prod tx_{};

@@ -55,7 +55,7 @@ struct ScanPlan {
   std::string user;              ///< --user: drop to this user after opening raw handles ("" = nobody when root)
 
   bool banners = false;           ///< --banners / -sV: the service stage on open TCP ports
-  unsigned banner_concurrency = 4096;  ///< --banner-concurrency: service connections in flight
+  unsigned banner_concurrency = 512;   ///< --banner-concurrency: service connections in flight
   double banner_timeout = 6.0;   ///< --banner-timeout: seconds per service connection, all phases
 
   std::vector<output::OutputTarget> outputs;
