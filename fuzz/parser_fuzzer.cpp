@@ -1,7 +1,9 @@
-// libFuzzer target: any byte sequence through the reply parser and every cookie validation.
+// libFuzzer target: any byte sequence through the reply parser (IPv4 and IPv6, every link type)
+// and every cookie validation.
 //
 // Beyond "no crash, no sanitizer report", it checks the parser's contract: a kOk result names a
-// supported protocol, and the UDP payload view lies inside the input.
+// protocol of its IP version (ICMP only for IPv4, ICMPv6 only for IPv6), and the UDP payload view
+// lies inside the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,11 +22,12 @@ void check(bool condition) {
 }
 
 void validate_all(const Reply& reply, std::uint32_t scanner_ip) {
-  // One cookie with a fixed address and one addressed to whatever the frame is sent to, so the
-  // address check passes and the port and cookie paths run too.
+  // One cookie with fixed addresses and one addressed to whatever the frame is sent to (in both
+  // families), so the address check passes and the port and cookie paths run too.
   const Cookie fixed(SipKey{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL}, scanner_ip,
-                     SourcePortRange{});
-  const Cookie addressed(SipKey{1, 2}, reply.destination_ip, SourcePortRange{1024, 1});
+                     SourcePortRange{}, ipv6_from_groups({0x2001, 2, 0, 1, 0, 0, 0, 1}));
+  const Cookie addressed(SipKey{1, 2}, reply.destination_ip, SourcePortRange{1024, 1},
+                         reply.destination_ipv6);
   for (const Cookie* cookie : {&fixed, &addressed}) {
     const auto results = {cookie->validate_syn_ack(reply), cookie->validate_rst(reply),
                           cookie->validate_udp(reply), cookie->validate_icmp_quote(reply)};
@@ -38,8 +41,12 @@ void parse_and_check(std::span<const std::byte> input, LinkType link) {
   check(to_string(status) != nullptr);
   check(static_cast<std::size_t>(status) < kParseStatusCount);
   if (status != ParseStatus::kOk) return;
+  check(reply.ip_version == 4 || reply.ip_version == 6);
+  const std::uint8_t icmp = reply.ip_version == 6 ? kProtocolIcmpv6 : kProtocolIcmp;
   check(reply.protocol == kProtocolTcp || reply.protocol == kProtocolUdp ||
-        reply.protocol == kProtocolIcmp);
+        reply.protocol == icmp);
+  // ICMPv6 answers are only errors that quote a probe: never Packet Too Big, NDP or echo.
+  if (reply.protocol == kProtocolIcmpv6) check(reply.icmp_type == 1 || reply.icmp_type == 3);
   if (!reply.udp_payload.empty()) {
     check(reply.protocol == kProtocolUdp);
     check(reply.udp_payload.data() >= input.data());
@@ -60,6 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parse_and_check(input, link);
   }
   (void)ipv4_checksums_valid(input);
+  (void)ipv6_checksums_valid(input);
   delete[] bytes;
   return 0;
 }

@@ -56,6 +56,12 @@ const char* to_string(Reason reason) noexcept {
       return "time-exceeded";
     case Reason::kNoResponse:
       return "no-response";
+    case Reason::kNoRoute:
+      return "no-route";
+    case Reason::kBeyondScope:
+      return "beyond-scope";
+    case Reason::kRejectRoute:
+      return "reject-route";
   }
   return "unknown";
 }

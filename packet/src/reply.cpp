@@ -16,65 +16,11 @@
 
 #include <algorithm>
 
+#include "reply_parsing.hpp"
 #include "wire_bytes.hpp"
 
 namespace synscan::packet {
-namespace {
-
-constexpr std::size_t kEthernetHeaderSize = 14;
-constexpr std::size_t kVlanTagSize = 4;
-constexpr std::size_t kMaximumVlanTags = 2;
-constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
-constexpr std::uint16_t kEthertypeVlan = 0x8100;      // IEEE 802.1Q customer tag
-constexpr std::uint16_t kEthertypeProvider = 0x88A8;  // IEEE 802.1ad service tag (QinQ)
-
-// Linux cooked capture headers (libpcap's pcap-linktype(7)): SLL is packet type, ARPHRD type,
-// address length, 8 address bytes, protocol; SLL2 puts the protocol first.
-constexpr std::size_t kLinuxCookedHeaderSize = 16;
-constexpr std::size_t kLinuxCookedProtocolOffset = 14;
-constexpr std::size_t kLinuxCooked2HeaderSize = 20;
-constexpr std::size_t kLinuxCooked2ProtocolOffset = 0;
-
-constexpr std::size_t kMinimumIpv4HeaderSize = 20;
-constexpr std::size_t kMinimumTcpHeaderSize = 20;
-constexpr std::size_t kUdpHeaderSize = 8;
-constexpr std::size_t kIcmpHeaderSize = 8;
-constexpr std::size_t kQuotedL4Size = 8;  // RFC 792: the original header + 64 bits of its data
-
-constexpr std::uint8_t kIcmpDestinationUnreachable = 3;
-constexpr std::uint8_t kIcmpTimeExceeded = 11;
-
-constexpr std::uint16_t kFragmentOffsetMask = 0x1FFF;
-
-// The checked fixed part of an IPv4 header, shared by the outer packet and an ICMP quote.
-struct Ipv4Header {
-  std::size_t header_length = 0;
-  std::size_t total_length = 0;
-  bool first_fragment = true;
-  std::uint8_t ttl = 0;
-  std::uint8_t protocol = 0;
-  std::uint32_t source_ip = 0;
-  std::uint32_t destination_ip = 0;
-};
-
-// Reads and checks an IPv4 header that must lie entirely inside `bytes`.
-ParseStatus read_ipv4_header(std::span<const std::byte> bytes, Ipv4Header& header) noexcept {
-  if (bytes.size() < kMinimumIpv4HeaderSize) return ParseStatus::kTruncated;
-  const std::byte* at = bytes.data();
-  const std::uint8_t version_and_length = wire::load8(at);
-  if (version_and_length >> 4 != 4) return ParseStatus::kNotIpv4;
-  header.header_length = std::size_t{version_and_length & 0x0Fu} * 4;
-  if (header.header_length < kMinimumIpv4HeaderSize) return ParseStatus::kBadHeaderLength;
-  if (header.header_length > bytes.size()) return ParseStatus::kBadHeaderLength;
-  header.total_length = wire::load_big_endian16(at + 2);
-  if (header.total_length < header.header_length) return ParseStatus::kBadTotalLength;
-  header.first_fragment = (wire::load_big_endian16(at + 6) & kFragmentOffsetMask) == 0;
-  header.ttl = wire::load8(at + 8);
-  header.protocol = wire::load8(at + 9);
-  header.source_ip = wire::load_big_endian32(at + 12);
-  header.destination_ip = wire::load_big_endian32(at + 16);
-  return ParseStatus::kOk;
-}
+namespace parsing {
 
 ParseStatus parse_tcp(std::span<const std::byte> segment, std::size_t claimed_size,
                       Reply& out) noexcept {
@@ -103,6 +49,64 @@ ParseStatus parse_udp(std::span<const std::byte> datagram, Reply& out) noexcept 
   out.destination_port = wire::load_big_endian16(at + 2);
   const std::size_t payload_end = std::min(udp_length, datagram.size());
   out.udp_payload = datagram.subspan(kUdpHeaderSize, payload_end - kUdpHeaderSize);
+  return ParseStatus::kOk;
+}
+
+}  // namespace parsing
+
+namespace {
+
+using parsing::kIcmpHeaderSize;
+using parsing::kQuotedL4Size;
+
+constexpr std::size_t kEthernetHeaderSize = 14;
+constexpr std::size_t kVlanTagSize = 4;
+constexpr std::size_t kMaximumVlanTags = 2;
+constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
+constexpr std::uint16_t kEthertypeVlan = 0x8100;      // IEEE 802.1Q customer tag
+constexpr std::uint16_t kEthertypeProvider = 0x88A8;  // IEEE 802.1ad service tag (QinQ)
+
+// Linux cooked capture headers (libpcap's pcap-linktype(7)): SLL is packet type, ARPHRD type,
+// address length, 8 address bytes, protocol; SLL2 puts the protocol first.
+constexpr std::size_t kLinuxCookedHeaderSize = 16;
+constexpr std::size_t kLinuxCookedProtocolOffset = 14;
+constexpr std::size_t kLinuxCooked2HeaderSize = 20;
+constexpr std::size_t kLinuxCooked2ProtocolOffset = 0;
+
+constexpr std::size_t kMinimumIpv4HeaderSize = 20;
+
+constexpr std::uint8_t kIcmpDestinationUnreachable = 3;
+constexpr std::uint8_t kIcmpTimeExceeded = 11;
+
+constexpr std::uint16_t kFragmentOffsetMask = 0x1FFF;
+
+// The checked fixed part of an IPv4 header, shared by the outer packet and an ICMP quote.
+struct Ipv4Header {
+  std::size_t header_length = 0;
+  std::size_t total_length = 0;
+  bool first_fragment = true;
+  std::uint8_t ttl = 0;
+  std::uint8_t protocol = 0;
+  std::uint32_t source_ip = 0;
+  std::uint32_t destination_ip = 0;
+};
+
+// Reads and checks an IPv4 header that must lie entirely inside `bytes`.
+ParseStatus read_ipv4_header(std::span<const std::byte> bytes, Ipv4Header& header) noexcept {
+  if (bytes.size() < kMinimumIpv4HeaderSize) return ParseStatus::kTruncated;
+  const std::byte* at = bytes.data();
+  const std::uint8_t version_and_length = wire::load8(at);
+  if (version_and_length >> 4 != 4) return ParseStatus::kNotIp;
+  header.header_length = std::size_t{version_and_length & 0x0Fu} * 4;
+  if (header.header_length < kMinimumIpv4HeaderSize) return ParseStatus::kBadHeaderLength;
+  if (header.header_length > bytes.size()) return ParseStatus::kBadHeaderLength;
+  header.total_length = wire::load_big_endian16(at + 2);
+  if (header.total_length < header.header_length) return ParseStatus::kBadTotalLength;
+  header.first_fragment = (wire::load_big_endian16(at + 6) & kFragmentOffsetMask) == 0;
+  header.ttl = wire::load8(at + 8);
+  header.protocol = wire::load8(at + 9);
+  header.source_ip = wire::load_big_endian32(at + 12);
+  header.destination_ip = wire::load_big_endian32(at + 16);
   return ParseStatus::kOk;
 }
 
@@ -158,9 +162,9 @@ ParseStatus parse_ipv4_packet(std::span<const std::byte> packet, Reply& out) noe
   const std::size_t claimed_l4_size = header.total_length - header.header_length;
   switch (header.protocol) {
     case kProtocolTcp:
-      return parse_tcp(l4, claimed_l4_size, out);
+      return parsing::parse_tcp(l4, claimed_l4_size, out);
     case kProtocolUdp:
-      return parse_udp(l4, out);
+      return parsing::parse_udp(l4, out);
     case kProtocolIcmp:
       return parse_icmp(l4, out);
     default:
@@ -186,9 +190,12 @@ ParseStatus parse_ethernet_frame(std::span<const std::byte> frame, Reply& out) n
     }
     ethertype = wire::load_big_endian16(frame.data() + ethertype_offset);
   }
+  if (ethertype == kEthertypeIpv6) {
+    return parse_ipv6_packet(frame.subspan(ethertype_offset + 2), out);
+  }
   if (ethertype != kEthertypeIpv4) {
     out = Reply{};
-    return ParseStatus::kNotIpv4;
+    return ParseStatus::kNotIp;
   }
   return parse_ipv4_packet(frame.subspan(ethertype_offset + 2), out);
 }
@@ -201,9 +208,11 @@ ParseStatus parse_cooked_frame(std::span<const std::byte> frame, std::size_t hea
     out = Reply{};
     return ParseStatus::kTruncated;
   }
-  if (wire::load_big_endian16(frame.data() + protocol_offset) != kEthertypeIpv4) {
+  const std::uint16_t protocol = wire::load_big_endian16(frame.data() + protocol_offset);
+  if (protocol == kEthertypeIpv6) return parse_ipv6_packet(frame.subspan(header_size), out);
+  if (protocol != kEthertypeIpv4) {
     out = Reply{};
-    return ParseStatus::kNotIpv4;
+    return ParseStatus::kNotIp;
   }
   return parse_ipv4_packet(frame.subspan(header_size), out);
 }
@@ -216,6 +225,10 @@ ParseStatus parse_captured_frame(LinkType link, std::span<const std::byte> frame
     case LinkType::kEthernet:
       return parse_ethernet_frame(frame, out);
     case LinkType::kRawIp:
+      // No link header: the version nibble says which IP it is (DLT_RAW carries both).
+      if (!frame.empty() && wire::load8(frame.data()) >> 4 == 6) {
+        return parse_ipv6_packet(frame, out);
+      }
       return parse_ipv4_packet(frame, out);
     case LinkType::kLinuxCooked:
       return parse_cooked_frame(frame, kLinuxCookedHeaderSize, kLinuxCookedProtocolOffset, out);
@@ -223,7 +236,7 @@ ParseStatus parse_captured_frame(LinkType link, std::span<const std::byte> frame
       return parse_cooked_frame(frame, kLinuxCooked2HeaderSize, kLinuxCooked2ProtocolOffset, out);
   }
   out = Reply{};
-  return ParseStatus::kNotIpv4;
+  return ParseStatus::kNotIp;
 }
 
 const char* to_string(LinkType link) noexcept {
@@ -246,8 +259,8 @@ const char* to_string(ParseStatus status) noexcept {
       return "ok";
     case ParseStatus::kTruncated:
       return "truncated";
-    case ParseStatus::kNotIpv4:
-      return "not-ipv4";
+    case ParseStatus::kNotIp:
+      return "not-ip";
     case ParseStatus::kBadHeaderLength:
       return "bad-header-length";
     case ParseStatus::kBadTotalLength:
@@ -260,6 +273,8 @@ const char* to_string(ParseStatus status) noexcept {
       return "unsupported-icmp";
     case ParseStatus::kBadQuote:
       return "bad-quote";
+    case ParseStatus::kTooManyExtensionHeaders:
+      return "too-many-extension-headers";
   }
   return "unknown";
 }

@@ -105,28 +105,37 @@ TEST(LinkTypeTest, EveryTruncationIsARejectNeverAnOverread) {
   }
 }
 
-TEST(LinkTypeTest, CookedHeadersCarryingOtherProtocolsAreNotIpv4) {
+// A cooked header names the protocol: ARP is no IP, and an IPv6 protocol over IPv4 bytes is a
+// version mismatch (IPv6 replies themselves are in ipv6_reply_test.cpp).
+TEST(LinkTypeTest, CookedHeadersCarryingOtherProtocolsAreNotIp) {
   Reply reply;
   Bytes cooked = golden(kCookedHeader);
   test::set16(cooked, 14, 0x86DD);  // IPv6
-  EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked, cooked, reply), ParseStatus::kNotIpv4);
+  EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked, cooked, reply), ParseStatus::kNotIp);
   test::set16(cooked, 14, 0x0806);  // ARP
-  EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked, cooked, reply), ParseStatus::kNotIpv4);
+  EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked, cooked, reply), ParseStatus::kNotIp);
 
   Bytes cooked2 = golden(kCooked2Header);
   test::set16(cooked2, 0, 0x86DD);
-  EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked2, cooked2, reply), ParseStatus::kNotIpv4);
+  EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked2, cooked2, reply), ParseStatus::kNotIp);
+  test::set16(cooked2, 0, 0x0806);
+  EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked2, cooked2, reply), ParseStatus::kNotIp);
   // The v1 protocol offset (14) in a v2 header is address bytes: not consulted.
   Bytes misread = golden(kCooked2Header);
   test::set16(misread, 14, 0x86DD);
   EXPECT_EQ(parse_captured_frame(LinkType::kLinuxCooked2, misread, reply), ParseStatus::kOk);
 }
 
-TEST(LinkTypeTest, RawIpv6PacketIsNotIpv4) {
+// On a raw-IP link the version nibble picks the parser: IPv4 bytes with nibble 6 are read as
+// IPv6 (and do not make a reply), never as the IPv4 SYN-ACK they were.
+TEST(LinkTypeTest, RawIpVersionNibbleSelectsTheParser) {
   Bytes packet = from_hex(kSynAckIpv4);
   packet[0] = std::byte{0x60};
   Reply reply;
-  EXPECT_EQ(parse_captured_frame(LinkType::kRawIp, packet, reply), ParseStatus::kNotIpv4);
+  EXPECT_NE(parse_captured_frame(LinkType::kRawIp, packet, reply), ParseStatus::kOk);
+  EXPECT_EQ(reply.ip_version, 6);
+  packet[0] = std::byte{0x50};  // neither 4 nor 6
+  EXPECT_EQ(parse_captured_frame(LinkType::kRawIp, packet, reply), ParseStatus::kNotIp);
 }
 
 TEST(LinkTypeTest, RawIpIsNotEthernet) {

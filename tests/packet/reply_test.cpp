@@ -505,13 +505,14 @@ TEST(ReplyParser, EveryStatusHasItsName) {
   const std::pair<ParseStatus, const char*> names[] = {
       {ParseStatus::kOk, "ok"},
       {ParseStatus::kTruncated, "truncated"},
-      {ParseStatus::kNotIpv4, "not-ipv4"},
+      {ParseStatus::kNotIp, "not-ip"},
       {ParseStatus::kBadHeaderLength, "bad-header-length"},
       {ParseStatus::kBadTotalLength, "bad-total-length"},
       {ParseStatus::kFragment, "fragment"},
       {ParseStatus::kUnsupportedProtocol, "unsupported-protocol"},
       {ParseStatus::kUnsupportedIcmp, "unsupported-icmp"},
       {ParseStatus::kBadQuote, "bad-quote"},
+      {ParseStatus::kTooManyExtensionHeaders, "too-many-extension-headers"},
   };
   static_assert(std::size(names) == kParseStatusCount);
   for (const auto& [status, name] : names) EXPECT_STREQ(to_string(status), name);

@@ -26,10 +26,15 @@ enum class Reason : std::uint8_t {
   kNetProhibited,    ///< "net-prohibited"     ICMP 3/9
   kHostProhibited,   ///< "host-prohibited"    ICMP 3/10
   kAdminProhibited,  ///< "admin-prohibited"   ICMP 3/13
-  kTimeExceeded,     ///< "time-exceeded"      ICMP 11/x
+  kTimeExceeded,     ///< "time-exceeded"      ICMP 11/x, ICMPv6 3/x
   kNoResponse,       ///< "no-response"
+  // ICMPv6 destination unreachable words nmap has and ICMP has not; appended, so the values
+  // above (state-table result codes, saved scans) keep their numbers.
+  kNoRoute,          ///< "no-route"           ICMPv6 1/0
+  kBeyondScope,      ///< "beyond-scope"       ICMPv6 1/2
+  kRejectRoute,      ///< "reject-route"       ICMPv6 1/6
 };
-inline constexpr std::size_t kReasonCount = 12;
+inline constexpr std::size_t kReasonCount = 15;
 
 /// nmap -sS / -sU semantics: a port's state follows from the probe's protocol and the reason.
 [[nodiscard]] constexpr PortState port_state(Protocol protocol, Reason reason) noexcept {
@@ -62,6 +67,24 @@ inline constexpr std::size_t kReasonCount = 12;
     case 9: return Reason::kNetProhibited;
     case 10: return Reason::kHostProhibited;
     default: return Reason::kAdminProhibited;  // 4 (frag needed, DF), 13, 14, 15
+  }
+}
+
+/// The reason of an ICMPv6 error quoting a probe (RFC 4443), with nmap's words: type 3 is
+/// time-exceeded; type 1 code 0 no-route, 1 admin-prohibited, 2 beyond-scope, 3 (address
+/// unreachable) host-unreach, 4 port-unreach, 5 (source address failed policy) admin-prohibited,
+/// 6 reject-route. Codes nmap has no word for (7 source routing error, 8 headers too long, later
+/// ones) map to host-unreach: the packet did not reach the host. Port unreachable means "closed"
+/// for UDP only when the target itself sends it, as for IPv4 (the probe kind decides).
+[[nodiscard]] constexpr Reason icmpv6_error_reason(std::uint8_t type, std::uint8_t code) noexcept {
+  if (type == 3) return Reason::kTimeExceeded;
+  switch (code) {
+    case 0: return Reason::kNoRoute;
+    case 1: case 5: return Reason::kAdminProhibited;
+    case 2: return Reason::kBeyondScope;
+    case 4: return Reason::kPortUnreach;
+    case 6: return Reason::kRejectRoute;
+    default: return Reason::kHostUnreach;  // 3 (address unreachable), 7, 8, ...
   }
 }
 
