@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fd.hpp"
+#include "interface_link.hpp"
 #include "net/ipv4_address.hpp"
 #include "scanner/errors.hpp"
 
@@ -76,6 +77,32 @@ std::vector<RouteRow> read_routes() {
   return rows;
 }
 
+// Finds the interface and subnet holding `address` (when `interface` is empty) or the first
+// IPv4 address of `interface`.
+bool find_interface_address(const std::string& interface, std::uint32_t address, NextHop& hop) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) throw RuntimeError("getifaddrs failed: " + errno_text());
+  std::unique_ptr<ifaddrs, decltype(&::freeifaddrs)> owner(list, &::freeifaddrs);
+  for (ifaddrs* entry = list; entry; entry = entry->ifa_next) {
+    if (!entry->ifa_addr || entry->ifa_addr->sa_family != AF_INET) continue;
+    const std::uint32_t local =
+        ntohl(reinterpret_cast<sockaddr_in*>(entry->ifa_addr)->sin_addr.s_addr);
+    const std::uint32_t mask =
+        entry->ifa_netmask ? ntohl(reinterpret_cast<sockaddr_in*>(entry->ifa_netmask)->sin_addr.s_addr)
+                           : 0xFFFFFFFFu;
+    const bool match = interface.empty() ? local == address : interface == entry->ifa_name;
+    if (!match) continue;
+    hop.interface = entry->ifa_name;
+    if (hop.source_ip == 0) hop.source_ip = local;
+    hop.subnet_address = local & mask;
+    hop.subnet_mask = mask;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 // The interface's hardware address and its ARPHRD_* type (sa_family of SIOCGIFHWADDR).
 net::MacAddress interface_mac(const std::string& name, unsigned& hardware_type) {
   Fd socket_fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -106,32 +133,6 @@ packet::LinkHeader link_header_of(const std::string& interface, unsigned hardwar
                          " (ARPHRD); synscan sends on Ethernet and raw-IP interfaces only");
   }
 }
-
-// Finds the interface and subnet holding `address` (when `interface` is empty) or the first
-// IPv4 address of `interface`.
-bool find_interface_address(const std::string& interface, std::uint32_t address, NextHop& hop) {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) throw RuntimeError("getifaddrs failed: " + errno_text());
-  std::unique_ptr<ifaddrs, decltype(&::freeifaddrs)> owner(list, &::freeifaddrs);
-  for (ifaddrs* entry = list; entry; entry = entry->ifa_next) {
-    if (!entry->ifa_addr || entry->ifa_addr->sa_family != AF_INET) continue;
-    const std::uint32_t local =
-        ntohl(reinterpret_cast<sockaddr_in*>(entry->ifa_addr)->sin_addr.s_addr);
-    const std::uint32_t mask =
-        entry->ifa_netmask ? ntohl(reinterpret_cast<sockaddr_in*>(entry->ifa_netmask)->sin_addr.s_addr)
-                           : 0xFFFFFFFFu;
-    const bool match = interface.empty() ? local == address : interface == entry->ifa_name;
-    if (!match) continue;
-    hop.interface = entry->ifa_name;
-    if (hop.source_ip == 0) hop.source_ip = local;
-    hop.subnet_address = local & mask;
-    hop.subnet_mask = mask;
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 NextHop find_route(std::uint32_t first_target, const NextHopOverrides& overrides) {
   NextHop hop;

@@ -109,6 +109,8 @@ class BannerStage::Loop {
 
  private:
   void run(const std::stop_token& stop);
+  void wake_loop() noexcept;   ///< one eventfd tick: the loop thread wakes from epoll_wait
+  void drain_wake() noexcept;  ///< resets the eventfd after a wake-up
   void accept_submissions();
   void start_connections();
   void start(const Target& target);
@@ -173,10 +175,22 @@ BannerStage::Loop::Loop(const Limits& limits)
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
+// An eventfd write fails only when the counter would overflow (a wake-up is then pending anyway)
+// and a read only when nothing is pending (EAGAIN): neither loses a wake-up, so both results are
+// checked and deliberately dropped (the hardened build's warn_unused_result wants them read).
+void BannerStage::Loop::wake_loop() noexcept {
+  const std::uint64_t one = 1;
+  if (::write(wake_.get(), &one, sizeof one) != sizeof one) return;
+}
+
+void BannerStage::Loop::drain_wake() noexcept {
+  std::uint64_t value = 0;
+  if (::read(wake_.get(), &value, sizeof value) != sizeof value) return;
+}
+
 BannerStage::Loop::~Loop() {
   thread_.request_stop();
-  const std::uint64_t one = 1;
-  (void)::write(wake_.get(), &one, sizeof one);
+  wake_loop();
   thread_.join();
 }
 
@@ -186,8 +200,7 @@ void BannerStage::Loop::submit(const Target& target) {
     inbox_.push_back(target);
   }
   submitted_.fetch_add(1);
-  const std::uint64_t one = 1;
-  (void)::write(wake_.get(), &one, sizeof one);
+  wake_loop();
 }
 
 void BannerStage::Loop::cancel_host(std::uint32_t address) {
@@ -195,8 +208,7 @@ void BannerStage::Loop::cancel_host(std::uint32_t address) {
     const std::lock_guard lock(mutex_);
     cancelled_.push_back(address);
   }
-  const std::uint64_t one = 1;
-  (void)::write(wake_.get(), &one, sizeof one);
+  wake_loop();
 }
 
 std::vector<BannerResult> BannerStage::Loop::take_results() {
@@ -235,8 +247,7 @@ void BannerStage::Loop::run(const std::stop_token& stop) {
         ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout);
     for (int i = 0; i < count; ++i) {
       if (events[i].data.u64 == kWakeToken) {
-        std::uint64_t value = 0;
-        (void)::read(wake_.get(), &value, sizeof value);
+        drain_wake();
         continue;
       }
       handle(static_cast<std::size_t>(events[i].data.u64 - 1), events[i].events);
