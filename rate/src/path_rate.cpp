@@ -68,7 +68,10 @@ void PathRateController::close_bin(const Window& bin, Nanoseconds end) noexcept 
     window_ = {};
   }
   if (window_.bins >= config_.max_window_bins) window_ = {};  // too few answers to judge
-  if (state_ != PathState::kFull && low_since_.count() >= 0 && end - low_since_ >= config_.confirm_time) {
+  // A false alarm needs judged windows that stayed low: with none (the first pass is over, the
+  // rate too low to judge) nothing is learnt, and the rate stays where it is.
+  if (state_ != PathState::kFull && low_since_.count() >= 0 && end - low_since_ >= config_.confirm_time &&
+      low_windows_ >= config_.lossy_windows_to_act + config_.recovered_windows) {
     false_alarm(last_ratio_);
   }
 }
@@ -83,6 +86,7 @@ void PathRateController::judge(const Window& window, Nanoseconds end) noexcept {
   carried_count_ = std::min(carried_count_ + 1, kMaxCarried);
   last_ratio_ = ratio;
   healthy_run_ = healthy ? healthy_run_ + 1 : 0;
+  low_windows_ = healthy ? 0 : low_windows_ + 1;
   switch (state_) {
     case PathState::kFull:
       judge_at_ceiling(relative, window, healthy, ratio, end);
@@ -133,8 +137,12 @@ void PathRateController::limited_window(const Window& window, bool healthy, doub
   if (healthy) {
     low_since_ = Nanoseconds{-1};
     if (ratio > reference_) follow_reference(ratio);
-    const double step = std::max(rate_ * config_.increase_per_second, ceiling_ * config_.min_increase_per_second);
-    set_rate(rate_ + step * window.seconds);
+    // Only a rate the scan really sent at was tested: when it sends less (a full window, the end
+    // of the first pass), a higher rate would be a guess, not a probe of the path.
+    if (window.frames >= config_.tested_fraction * rate_ * window.seconds) {
+      const double step = std::max(rate_ * config_.increase_per_second, ceiling_ * config_.min_increase_per_second);
+      set_rate(rate_ + step * window.seconds);
+    }
     if (rate_ >= ceiling_) state_ = PathState::kFull;
     return;
   }

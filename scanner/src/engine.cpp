@@ -62,6 +62,7 @@ void collect_until_sent(const ScanPlan& plan, Shared& shared, Collector& collect
     }
     progress.report_limits();
     if (sent) break;
+    progress.report_path();
     if (plan.progress && std::chrono::steady_clock::now() >= next_progress) {
       next_progress += std::chrono::seconds(1);
       progress.line();

@@ -98,6 +98,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-device", action="store_true", help="the same lab without the device")
     ap.add_argument("--extra", default="", help="more synscan arguments (one shell-quoted string)")
     ap.add_argument("--nmap", action="store_true", help="scan with nmap -T5 instead of synscan")
+    ap.add_argument("--progress", action="store_true", help="keep synscan's progress lines (stderr)")
     ap.add_argument("--timeout", type=float, default=900, help="seconds the scanner may run")
     ap.add_argument("--min-right", type=float, help="fail below this percentage of right states")
     ap.add_argument("--max-seconds", type=float, help="fail when the scan takes longer")
@@ -123,7 +124,8 @@ def main(argv=None) -> int:
         else:
             out = os.path.join(outdir, "scan.jsonl")
             cmd = lab.in_scanner(os.path.abspath(args.synscan), "-p", args.ports, "--rate", str(args.rate),
-                                 "--no-progress", *shlex.split(args.extra), "-oJ", out, *args.targets)
+                                 *([] if args.progress else ["--no-progress"]), *shlex.split(args.extra),
+                                 "-oJ", out, *args.targets)
         print("command:", shlex.join(cmd))
         rc, seconds, timed_out = run(cmd, args.timeout, err_path)
         device = lab.conntrack_counters() if conntrack else {}
@@ -132,7 +134,7 @@ def main(argv=None) -> int:
         os.close(lifeline)
     with open(err_path, encoding="utf-8", errors="replace") as f:
         stderr = f.read()
-    for line in stderr.splitlines()[-8:]:
+    for line in stderr.splitlines()[-40 if args.progress else -8:]:
         print(f"  | {line}")
     if timed_out or rc != 0:
         print(f"RESULT: FAIL (exit {rc}{', timed out' if timed_out else ''} after {seconds:.1f} s)")

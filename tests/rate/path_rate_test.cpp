@@ -179,6 +179,54 @@ TEST(PathRateController, RateStaysBetweenTheFloorAndTheCeiling) {
   EXPECT_GE(controller.limit().backoffs, 1u);
 }
 
+// Drives the controller bin by bin: `sends` first tries a bin answered at `ratio`, `frames` sent.
+void feed_bins(PathRateController& controller, Nanoseconds& now, std::uint64_t& sends, std::uint64_t& answers,
+               std::uint64_t& frames, int bins, std::uint64_t first_per_bin, double ratio,
+               std::uint64_t frames_per_bin) {
+  for (int bin = 0; bin < bins; ++bin) {
+    now += milliseconds(250);
+    sends += first_per_bin;
+    answers += static_cast<std::uint64_t>(static_cast<double>(first_per_bin) * ratio);
+    frames += frames_per_bin;
+    controller.update(now, sends, answers, frames);
+  }
+}
+
+TEST(PathRateController, RaisesOnlyARateTheScanReallySentAt) {
+  PathRateController controller(50'000, Nanoseconds{0});
+  Nanoseconds now{0};
+  std::uint64_t sends = 0, answers = 0, frames = 0;
+  feed_bins(controller, now, sends, answers, frames, 4, 12'500, 0.8, 12'500);
+  feed_bins(controller, now, sends, answers, frames, 2, 12'500, 0.3, 12'500);  // the path fills
+  ASSERT_EQ(controller.state(), PathState::kConfirming);
+  const double held = controller.rate();
+  EXPECT_LT(held, 40'000);
+  // Healthy again, but the scan sends at a third of the rate (its window is full): not raised.
+  feed_bins(controller, now, sends, answers, frames, 20, 2'000, 0.8, 2'000);
+  EXPECT_EQ(controller.state(), PathState::kLimited);
+  EXPECT_EQ(controller.rate(), held);
+  // Sending at the rate again: raised step by step.
+  const auto at_rate = static_cast<std::uint64_t>(held / 4);
+  feed_bins(controller, now, sends, answers, frames, 4, at_rate, 0.8, at_rate);
+  EXPECT_GT(controller.rate(), held);
+}
+
+TEST(PathRateController, KeepsTheRateWhenNoWindowCanBeJudged) {
+  // Backed off, then the first pass ends: only retries (frames, no first tries) for long after
+  // confirm_time. Nothing was learnt: no false alarm, the rate stays low.
+  PathRateController controller(50'000, Nanoseconds{0});
+  Nanoseconds now{0};
+  std::uint64_t sends = 0, answers = 0, frames = 0;
+  feed_bins(controller, now, sends, answers, frames, 4, 12'500, 0.8, 12'500);
+  feed_bins(controller, now, sends, answers, frames, 2, 12'500, 0.2, 12'500);
+  ASSERT_EQ(controller.state(), PathState::kConfirming);
+  const double held = controller.rate();
+  feed_bins(controller, now, sends, answers, frames, 80, 0, 0.0, 5'000);
+  EXPECT_EQ(controller.state(), PathState::kConfirming);
+  EXPECT_EQ(controller.rate(), held);
+  EXPECT_EQ(controller.limit().false_alarms, 0u);
+}
+
 TEST(PathRateController, FeedsTheSaturationDetectorTheSameFirstTries) {
   PathRateController controller(50'000, Nanoseconds{0});
   Path path;

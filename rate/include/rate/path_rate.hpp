@@ -21,14 +21,15 @@
 /// lower: `recovered_windows` windows back within `recovered_fall` of the reference confirm it
 /// (`kLimited`); a window back in range ends the low stretch. Until then every `recovered_windows` + 1 lossy windows lower it again (a table
 /// frees nothing until its first entries expire). Loss that does not depend on the rate (a dark region of the targets) does not
-/// recover; after `confirm_time` the rate returns to the ceiling and the reference becomes the new
+/// recover; after `confirm_time` (and at least `lossy_windows_to_act` + `recovered_windows` judged
+/// windows, all low) the rate returns to the ceiling and the reference becomes the new
 /// ratio (counted as a false alarm). At a constant rate random loss of any amount gives a
 /// stationary ratio, so the reference already includes it: no trigger.
 ///
 /// While `kLimited` (AIMD): a window below (1 - `recovered_fall`) of the reference lowers the rate
 /// again to what the path carried (at most once per `recovered_windows` + 1 windows); every
-/// healthy window adds `increase_per_second` of the rate (at least `min_increase_per_second` of the
-/// ceiling; probing upward); at the ceiling it is
+/// healthy window that sent at `tested_fraction` of the rate or more adds `increase_per_second` of
+/// the rate (at least `min_increase_per_second` of the ceiling; probing upward); at the ceiling it is
 /// `kFull` again; a loss that stays `confirm_time` is a false alarm as above. `--rate` (the
 /// ceiling) is never exceeded, and the rate never goes below `floor_fraction` of it.
 ///
@@ -65,7 +66,8 @@ struct PathRateConfig {
   std::uint32_t carried_windows = 4;  ///< the carried rate is averaged over the last windows
   double backoff_margin = 0.9;        ///< new rate = carried estimate x this
   double increase_per_second = 0.1;        ///< of the rate, while limited ...
-  double min_increase_per_second = 0.01;   ///< ... but at least this much of the ceiling
+  double min_increase_per_second = 0.01;   ///< ... but at least this much of the ceiling,
+  double tested_fraction = 0.9;            ///< ... when the window sent at least this of the rate
   double floor_fraction = 1.0 / 64;
   double reference_gain = 0.125;  ///< weight of a healthy window below the reference
 };
@@ -144,6 +146,7 @@ class PathRateController {
   std::uint32_t lossy_run_ = 0;
   std::uint32_t healthy_run_ = 0;
   std::uint32_t windows_since_backoff_ = 0;
+  std::uint32_t low_windows_ = 0;  ///< judged windows in a row below the healthy range
   Nanoseconds low_since_{-1};  ///< kConfirming/kLimited: start of the current low stretch, -1 none
   Nanoseconds lossy_until_{0};
   Nanoseconds bin_start_;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "net/ipv4_address.hpp"
+#include "rate/path_rate.hpp"
 
 namespace synscan::scanner::engine {
 namespace {
@@ -19,6 +20,17 @@ std::string format_duration(double seconds) {
 
 unsigned long long value(const std::atomic<std::uint64_t>& counter) noexcept {
   return counter.load(std::memory_order_relaxed);
+}
+
+// ", path limited: holding 27000 pps" while the path controller holds the rate below --rate.
+std::string path_status(const PathPublished& path) {
+  const auto state = static_cast<rate::PathState>(path.state.load(std::memory_order_relaxed));
+  if (state == rate::PathState::kFull) return "";
+  char text[96];
+  std::snprintf(text, sizeof text, ", %s %.0f pps",
+                state == rate::PathState::kLimited ? "path limited: holding" : "answers fell: trying",
+                path.rate.load(std::memory_order_relaxed));
+  return text;
 }
 
 }  // namespace
@@ -58,7 +70,7 @@ void Progress::line() {
                value(shared_.receive.open_found),
                value(shared_.receive.kernel_drops) + value(shared_.receive.interface_drops),
                static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::send_errors)),
-               limited_suffix().c_str());
+               (limited_suffix() + path_status(shared_.path)).c_str());
 }
 
 // ", 2 hosts rate-limited (paced)" once any host was found limiting its answers.
@@ -66,6 +78,27 @@ std::string Progress::limited_suffix() const {
   const std::uint32_t limited = shared_.pace_board.size();
   if (limited == 0) return {};
   return ", " + std::to_string(limited) + (limited == 1 ? " host" : " hosts") + " rate-limited (paced)";
+}
+
+void Progress::report_path() {
+  if (!(plan_.progress || plan_.verbosity > 0)) return;
+  const PathPublished& path = shared_.path;
+  const double fell_to = path.fell_to.load(std::memory_order_relaxed) * 100;
+  const double fell_above = path.fell_above.load(std::memory_order_relaxed);
+  const double now = path.rate.load(std::memory_order_relaxed);
+  if (!path_limit_reported_ && path.confirmed.load(std::memory_order_relaxed)) {
+    path_limit_reported_ = true;
+    std::fprintf(stderr, "synscan: answers fell to %.0f%% above %.0f pps: path limited, holding %.0f pps\n",
+                 fell_to, fell_above, now);
+  }
+  const std::uint32_t false_alarms = path.false_alarms.load(std::memory_order_relaxed);
+  if (false_alarms != false_alarms_reported_) {
+    false_alarms_reported_ = false_alarms;
+    std::fprintf(stderr,
+                 "synscan: answers fell to %.0f%% above %.0f pps but did not recover at a lower rate: "
+                 "not the path, back to %.0f pps\n",
+                 fell_to, fell_above, now);
+  }
 }
 
 void Progress::report_limits() {
@@ -113,6 +146,23 @@ void Progress::final_lines(const Totals& totals) const {
                  limited, limited == 1 ? "" : "s", limited == 1 ? "its" : "their",
                  limited == 1 ? "its" : "their", limited == 1 ? "its" : "their");
   }
+  path_summary();
+}
+
+// "synscan: path limited: ..." when the path controller backed off at least once.
+void Progress::path_summary() const {
+  const PathPublished& path = shared_.path;
+  const std::uint32_t backoffs = path.backoffs.load(std::memory_order_relaxed);
+  if (backoffs == 0) return;
+  const std::uint32_t false_alarms = path.false_alarms.load(std::memory_order_relaxed);
+  std::fprintf(stderr,
+               "synscan: %s: answers fell to %.0f%% above %.0f pps; %u back-off%s (lowest %.0f pps), "
+               "%u without recovery; %llu probes re-sent after losses\n",
+               path.confirmed.load(std::memory_order_relaxed) ? "path limited" : "no path limit confirmed",
+               path.fell_to.load(std::memory_order_relaxed) * 100,
+               path.fell_above.load(std::memory_order_relaxed), backoffs, backoffs == 1 ? "" : "s",
+               path.lowest.load(std::memory_order_relaxed), false_alarms,
+               static_cast<unsigned long long>(shared_.transmitted(&TransmitCounters::reprobes)));
 }
 
 }  // namespace synscan::scanner::engine

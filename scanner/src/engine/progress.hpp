@@ -24,11 +24,17 @@ class Progress {
   /// each, the first kMaxLimitLines of them by name; with the progress line or -v.
   void report_limits();
   [[nodiscard]] std::string limited_suffix() const;
-  /// The closing summary: states, hosts up, probes and what became of the replies.
+  /// Says once what the path controller found (Shared::path): a limit confirmed, or a fall of the
+  /// answers that lowering the rate did not cure; with the progress line or -v.
+  void report_path();
+  /// The closing summary: states, hosts up, probes and what became of the replies (and of the
+  /// path's limit, when one was seen).
   void final_lines(const Totals& totals) const;
   [[nodiscard]] double elapsed_seconds() const noexcept;
 
  private:
+  void path_summary() const;
+
   const ScanPlan& plan_;
   const ScanOrder& order_;
   const Shared& shared_;
@@ -36,6 +42,8 @@ class Progress {
   rate::Nanoseconds last_;
   std::uint64_t last_frames_ = 0;
   std::uint64_t last_bytes_ = 0;
+  bool path_limit_reported_ = false;
+  std::uint32_t false_alarms_reported_ = 0;
   std::uint32_t limits_reported_ = 0;
   static constexpr std::uint32_t kMaxLimitLines = 10;
 };

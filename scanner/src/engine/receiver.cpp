@@ -5,6 +5,8 @@
 #include <optional>
 
 #include "engine/source_range.hpp"
+#include <spdlog/spdlog.h>
+
 #include "packet/reply.hpp"
 #include "rate/token_bucket.hpp"
 
@@ -25,6 +27,8 @@ Receiver::Receiver(const ScanPlan& plan, Resources& resources, Shared& shared)
       shared.send_logs,
       answer_feed_capacity(resources.window.slot_count(), resources.order.hosts_per_group()),
       rate::monotonic_now(), &shared.pace_board);
+  // With a ceiling to come back to; --rate max has none (and --fixed-rate no send logs).
+  if (plan.rate > 0) path_.emplace(plan.rate, rate::monotonic_now());
 }
 
 void Receiver::run(const std::stop_token& stop) {
@@ -32,6 +36,7 @@ void Receiver::run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     if (!resources_.source->dispatch(&Receiver::on_frame, this)) break;
     if (feed_) feed_->drain_sends();
+    if (path_) poll_path();
     const auto now = std::chrono::steady_clock::now();
     if (now - last_stats > std::chrono::milliseconds(500)) {
       last_stats = now;
@@ -39,6 +44,47 @@ void Receiver::run(const std::stop_token& stop) {
     }
   }
   publish_drops();
+  if (path_ && path_->detector().verdict != rate::PathVerdict::None) {
+    const rate::PathReport& found = path_->detector();
+    spdlog::info("path saturation detector: answer ratio {:.2f} at or below {:.0f} pps, {:.2f} above ({})",
+                 found.ratio_below, found.carried_rate, found.ratio_above,
+                 found.verdict == rate::PathVerdict::Confirmed ? "recovered when the rate dropped"
+                                                               : "not seen to recover");
+  }
+}
+
+// The path controller, a few hundred times a second at most: it closes a 250 ms bin when one ended.
+void Receiver::poll_path() noexcept {
+  const rate::Nanoseconds now = rate::monotonic_now();
+  if (now - last_path_poll_ < std::chrono::milliseconds(2)) return;
+  last_path_poll_ = now;
+  const rate::PathState before = path_->state();
+  const bool changed = path_->update(now, shared_.transmitted(&TransmitCounters::first_tries), first_answers_,
+                                     shared_.transmitted(&TransmitCounters::frames_sent));
+  if (!changed && before == path_->state() &&
+      shared_.path.lossy_until_ns.load(std::memory_order_relaxed) == path_->lossy_until().count()) {
+    return;
+  }
+  publish_path();
+  spdlog::debug("path: {} at {:.0f} pps (answer ratio reference {:.3f})",
+                path_->state() == rate::PathState::kFull         ? "full rate"
+                : path_->state() == rate::PathState::kConfirming ? "backed off, confirming"
+                                                                 : "path limited",
+                path_->rate(), path_->reference_ratio());
+}
+
+void Receiver::publish_path() noexcept {
+  PathPublished& out = shared_.path;
+  const rate::PathLimit& limit = path_->limit();
+  out.rate.store(path_->rate(), std::memory_order_relaxed);
+  out.lossy_until_ns.store(path_->lossy_until().count(), std::memory_order_relaxed);
+  out.state.store(static_cast<std::uint8_t>(path_->state()), std::memory_order_relaxed);
+  out.backoffs.store(limit.backoffs, std::memory_order_relaxed);
+  out.false_alarms.store(limit.false_alarms, std::memory_order_relaxed);
+  out.fell_to.store(limit.fell_to, std::memory_order_relaxed);
+  out.fell_above.store(limit.fell_above, std::memory_order_relaxed);
+  out.lowest.store(limit.lowest, std::memory_order_relaxed);
+  out.confirmed.store(limit.confirmed, std::memory_order_relaxed);
 }
 
 // An ARP request for an address of the -S range: answered with the interface's MAC (the capture
@@ -96,8 +142,10 @@ void Receiver::handle_frame(std::span<const std::byte> frame) noexcept {
   const ScanOrder::Location location = resources_.order.locate(*host_index);
   const std::uint64_t entry = std::uint64_t{location.local_host} * resources_.probes.probes_per_host() +
                               static_cast<std::uint64_t>(probe);
-  switch (resources_.window.answer(resources_.window.locate(location.group), entry, verdict.reason, reply.ttl)) {
+  const GroupSlot at = resources_.window.locate(location.group);
+  switch (resources_.window.answer(at, entry, verdict.reason, reply.ttl)) {
     case Finalize::kFirst: {
+      if (resources_.window.send_count(at, entry) == 1) ++first_answers_;
       const std::uint64_t key = probe_key(location.group, entry, resources_.order.max_entries_per_group());
       if (RttEstimator::wants_sample(key)) shared_.rtt.on_answer(key, rate::monotonic_now());
       bump(counters.results);

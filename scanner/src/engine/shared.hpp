@@ -26,6 +26,8 @@ namespace synscan::scanner::engine {
 struct alignas(64) TransmitCounters {
   std::atomic<std::uint64_t> first_pass_probes{0};  ///< probes sent once (or skipped on resume)
   std::atomic<std::uint64_t> retry_probes{0};
+  std::atomic<std::uint64_t> first_tries{0};  ///< first sends only (the path controller's input)
+  std::atomic<std::uint64_t> reprobes{0};     ///< sends of extra passes after losses to the path
   std::atomic<std::uint64_t> frames_sent{0};
   std::atomic<std::uint64_t> frame_bytes{0};
   std::atomic<std::uint64_t> send_retries{0};
@@ -100,6 +102,22 @@ constexpr std::uint64_t probe_key(std::uint64_t group, std::uint64_t entry,
   return group * entries_per_group + entry + 1;
 }
 
+/// The path controller's decisions (issue 13). The receive thread owns the rate::PathRateController
+/// (engine/receiver.cpp) and is the only writer; transmitters pace to `rate` and re-probe groups
+/// that sent before `lossy_until_ns` (engine/transmitter.cpp); the progress line and the closing
+/// summary read the rest. All relaxed: each value stands on its own.
+struct alignas(64) PathPublished {
+  std::atomic<double> rate{0.0};                ///< pps over all transmit threads; 0 = --rate
+  std::atomic<std::int64_t> lossy_until_ns{0};  ///< monotonic ns; 0 = nothing lost to the path
+  std::atomic<std::uint8_t> state{0};           ///< rate::PathState
+  std::atomic<bool> confirmed{false};           ///< a rate-dependent loss was confirmed
+  std::atomic<std::uint32_t> backoffs{0};
+  std::atomic<std::uint32_t> false_alarms{0};
+  std::atomic<double> fell_to{0.0};     ///< answer ratio / reference at the first back-off
+  std::atomic<double> fell_above{0.0};  ///< send rate (pps) it fell at
+  std::atomic<double> lowest{0.0};      ///< lowest rate set (pps)
+};
+
 struct Shared {
   /// `send_log_words`: each transmit thread's SendLog; 0 = no logs (nothing feeds the detectors).
   Shared(unsigned transmit_threads, const ScanPlan& plan, std::size_t send_log_words = 0)
@@ -135,6 +153,8 @@ struct Shared {
   /// [thread]: transmit thread t appends its batches, the receive thread drains them into its
   /// AnswerFeed (engine/answer_feed.hpp). Empty when nothing is fed.
   std::vector<std::unique_ptr<SendLog>> send_logs;
+  /// The path controller's rate and findings: see PathPublished.
+  PathPublished path;
   /// Hosts found rate-limited: the receive thread publishes, transmitters pace by it, the
   /// progress line and the closing summary report it (engine/pace_board.hpp).
   PaceBoard pace_board;

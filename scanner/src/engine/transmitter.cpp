@@ -67,6 +67,7 @@ Transmitter::Transmitter(const ScanPlan& plan, Resources& resources, Shared& sha
       sending_(active_.end()),
       board_(shared.pace_board),
       pacer_(plan.rate / thread_count_, rate::batch_size_for_rate(plan.rate / thread_count_)),
+      paced_rate_(plan.rate),
       frame_memory_(std::size_t{rate::batch_size_for_rate(plan.rate / thread_count_)} * kMaxFrame),
       batch_(rate::batch_size_for_rate(plan.rate / thread_count_)),
       batch_targets_(batch_.size()),
@@ -120,6 +121,7 @@ bool Transmitter::open_group() {
   active_.push_back({at, ScanOrder::GroupWalk(order, next_group_), 0, Phase::kSending, {},
                      entries_in_shard(order, next_group_), saved != nullptr, std::move(addresses),
                      {}, 0, 0});
+  active_.back().opened_ns = rate::monotonic_now();
   next_group_ += thread_count_;
   return true;
 }
@@ -139,7 +141,8 @@ Transmitter::Nanoseconds Transmitter::advance_groups(Nanoseconds now) {
   for (auto it = active_.begin(); it != active_.end();) {
     const bool all_answered = resources_.window.answered(it->at) >= it->shard_entries;
     if (it->phase != Phase::kSending && it->paced_hosts == 0 &&
-        (all_answered || (it->phase == Phase::kFinalWait && now >= it->deadline))) {
+        (all_answered || (it->phase == Phase::kFinalWait && now >= it->deadline)) &&
+        (all_answered || !reprobe_after_loss(*it, now))) {
       hand_over(*it, false);
       spare_addresses_.push_back(std::move(it->addresses));
       it = active_.erase(it);
@@ -166,6 +169,7 @@ Transmitter::Groups::iterator Transmitter::find_sending() {
 
 void Transmitter::run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
+    follow_path_rate();
     const Nanoseconds now = rate::monotonic_now();
     Nanoseconds earliest = now + std::chrono::milliseconds(5);
     if (!paced_.empty()) {  // first: a paced host that ends releases its group's hand-over
@@ -196,6 +200,8 @@ void Transmitter::send_batch(std::uint32_t budget) {
   // counter is worth (the progress line reads it a few times a second).
   if (counts.first_pass) counters_.first_pass_probes.fetch_add(counts.first_pass, std::memory_order_relaxed);
   if (counts.retries) counters_.retry_probes.fetch_add(counts.retries, std::memory_order_relaxed);
+  if (counts.first_pass) counters_.first_tries.fetch_add(counts.first_pass, std::memory_order_relaxed);
+  if (counts.reprobes) counters_.reprobes.fetch_add(counts.reprobes, std::memory_order_relaxed);
   if (filled == 0) return;
   log_sends(now, filled);
 }
@@ -248,7 +254,7 @@ std::uint32_t Transmitter::fill_batch(std::uint32_t budget, Nanoseconds now, Bat
 bool Transmitter::claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts) {
   ScanWindow& window = resources_.window;
   // Restored probes may have used tries in the interrupted run: the budget spans both runs.
-  if (group.restored && window.send_count(group.at, entry) > plan_.retries) return false;
+  if (group.restored && window.send_count(group.at, entry) > plan_.retries + group.extra_passes) return false;
   if (window.mark_sent(group.at, entry) != MarkSent::kMarked) return false;
   const std::uint64_t key = probe_key(group.at.group, entry, max_entries_per_group_);
   if (RttEstimator::wants_sample(key)) {
@@ -259,6 +265,7 @@ bool Transmitter::claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now
     }
   }
   ++(group.pass == 0 ? counts.first_pass : counts.retries);
+  if (group.pass > plan_.retries) ++counts.reprobes;
   return true;
 }
 
@@ -275,12 +282,46 @@ std::uint32_t Transmitter::build(std::uint32_t target, std::uint32_t probe,
 }
 
 // Pass over: time the next one from this pass's last send.
+// After an extra pass (re-probing losses to the path) the final wait is shorter: the --wait for late
+// replies was already spent once; the retry timeout covers the round trip, and half a second the
+// path controller's verdict on the pass (a new loss gives the group another pass).
 void Transmitter::end_pass(ActiveGroup& group) {
-  const bool retry = group.pass < plan_.retries;
+  const bool retry = group.pass < plan_.retries + group.extra_passes;
   group.phase = retry ? Phase::kWaiting : Phase::kFinalWait;
   const Nanoseconds now = rate::monotonic_now();
-  group.deadline = now + (retry ? shared_.rtt.timeout() : final_wait_);
+  Nanoseconds wait = retry ? shared_.rtt.timeout() : final_wait_;
+  if (!retry && group.extra_passes > 0) {
+    wait = std::min(wait, std::max<Nanoseconds>(shared_.rtt.timeout(), std::chrono::milliseconds(500)));
+  }
+  group.deadline = now + wait;
   if (!retry && !plan_.fixed_rate) start_pacing(group, now);
+}
+
+// A group whose time is up with probes unanswered gets one more pass when probes may have been lost
+// to the path since it opened (the path controller's latest lossy window ended after the group's
+// first send, and after the start of its previous extra pass), at most kMaxExtraPasses times. The pass
+// starts a bin after the lossy one: by then the controller has lowered the rate, so the device
+// has room again. Extra passes are not tries of --retries: --retries counts what the targets may
+// lose, these what the path dropped.
+bool Transmitter::reprobe_after_loss(ActiveGroup& group, Nanoseconds now) {
+  const Nanoseconds lossy{shared_.path.lossy_until_ns.load(std::memory_order_relaxed)};
+  if (lossy.count() == 0 || lossy < group.opened_ns || lossy <= group.covered_lossy_ns ||
+      group.extra_passes >= kMaxExtraPasses) {
+    return false;
+  }
+  ++group.extra_passes;
+  group.phase = Phase::kWaiting;
+  group.deadline = std::max(now, lossy + std::chrono::milliseconds(250));
+  group.covered_lossy_ns = group.deadline;  // a loss ending after this may have hit the new pass
+  return true;
+}
+
+// The path controller's rate (all threads), applied once per batch when it changed.
+void Transmitter::follow_path_rate() {
+  const double wanted = shared_.path.rate.load(std::memory_order_relaxed);
+  if (wanted <= 0.0 || wanted == paced_rate_) return;
+  pacer_.set_rate(wanted / thread_count_);
+  paced_rate_ = wanted;
 }
 
 // The group's last pass is over: its hosts that answered some probes with their own errors but

@@ -47,6 +47,7 @@ class Transmitter {
   static constexpr unsigned kLookahead = 32;  // a power of two
   static constexpr unsigned kWalkChunk = 16;  // entries the walk computes at once (<= kLookahead / 2)
   static constexpr std::size_t kMaxFrame = 1536;
+  static constexpr unsigned kMaxExtraPasses = 3;  // re-probes after losses to the path, per group
   struct ActiveGroup {
     GroupSlot at;
     ScanOrder::GroupWalk walk;
@@ -64,6 +65,11 @@ class Transmitter {
     std::array<std::uint64_t, kLookahead> ahead{};
     unsigned ahead_head = 0;
     unsigned ahead_count = 0;
+    // Re-probing after losses to the path (Shared::path): when the group was opened, how many
+    // passes it was given beyond --retries, and when the last of them started.
+    Nanoseconds opened_ns{0};
+    unsigned extra_passes = 0;
+    Nanoseconds covered_lossy_ns{0};
     unsigned paced_hosts = 0;  // its hosts still re-probed on their own clock: not handed over yet
     /// The next entry of the current pass; false when the pass is over.
     bool next_entry(const ScanWindow& window, std::uint64_t& entry) noexcept;
@@ -71,6 +77,7 @@ class Transmitter {
   struct BatchCounts {
     std::uint64_t first_pass = 0;
     std::uint64_t retries = 0;
+    std::uint64_t reprobes = 0;  ///< of the retries: extra passes after losses to the path
   };
   using Groups = std::deque<ActiveGroup>;
   // A host of a group re-probed at its own pace (see the file comment).
@@ -100,6 +107,8 @@ class Transmitter {
   bool claim(ActiveGroup& group, std::uint64_t entry, Nanoseconds now, BatchCounts& counts);
   std::uint32_t build(std::uint32_t target, std::uint32_t probe, std::byte* out) const noexcept;
   void end_pass(ActiveGroup& group);
+  [[nodiscard]] bool reprobe_after_loss(ActiveGroup& group, Nanoseconds now);
+  void follow_path_rate();
   void start_pacing(ActiveGroup& group, Nanoseconds now);
   bool advance_paced(Nanoseconds now, Nanoseconds& wake);
   bool paced_host_done(PacedHost& host, Nanoseconds now);
@@ -128,6 +137,7 @@ class Transmitter {
   std::vector<PacedHost> paced_;  // empty with --fixed-rate
   const PaceBoard& board_;
   rate::Pacer pacer_;
+  double paced_rate_;  ///< the rate (all threads) pacer_ was last set to; Shared::path may lower it
   // Frames are packed one after another (64-byte aligned) so a batch of 58-byte SYNs spans
   // 16 KiB, not max_batch * kMaxFrame: the kernel's copy and our writes stay in L1/L2.
   std::vector<std::byte> frame_memory_;
