@@ -4,15 +4,12 @@
 
 #include "net/ipv4_address.hpp"
 
+#include "hex_digit.hpp"
+
 namespace synscan::net {
 namespace {
 
-int hex_value(char character) noexcept {
-  if (character >= '0' && character <= '9') return character - '0';
-  if (character >= 'a' && character <= 'f') return character - 'a' + 10;
-  if (character >= 'A' && character <= 'F') return character - 'A' + 10;
-  return -1;
-}
+using detail::hex_value;
 
 // The 16-bit groups of one side of "::" (or of the whole address), appended to `groups`; the last
 // field may be a dotted quad when `embedded_ipv4_allowed`. An empty `part` has no groups. Returns

@@ -1,16 +1,9 @@
 #include "net/mac_address.hpp"
 
+#include "hex_digit.hpp"
+
 namespace synscan::net {
-namespace {
-
-int hex_value(char character) noexcept {
-  if (character >= '0' && character <= '9') return character - '0';
-  if (character >= 'a' && character <= 'f') return character - 'a' + 10;
-  if (character >= 'A' && character <= 'F') return character - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
+using detail::hex_value;
 
 std::optional<MacAddress> MacAddress::parse(std::string_view text) noexcept {
   // "aa:bb:cc:dd:ee:ff": 6 groups of 2 digits and 5 separators.
